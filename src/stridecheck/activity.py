@@ -19,6 +19,7 @@ lon_deg             longitude (WGS84)                                     degree
 altitude_m          altitude above mean sea level                         m
 heart_rate_bpm      heart rate                                            1/min
 cadence_spm         step cadence, both feet (FIT running cadence doubled) steps/min
+cadence_rpm         cycle rate of a non-foot sport (crank rpm, strokes)   1/min
 stride_length_m     length of one step (FIT/BLE "stride length")          m
 power_w             running power                                         W
 timer_running       False while the recording timer is stopped            bool
@@ -60,6 +61,7 @@ SAMPLE_COLUMNS: dict[str, tuple[str, str]] = {
     "altitude_m": ("m", "altitude above mean sea level"),
     "heart_rate_bpm": ("1/min", "heart rate"),
     "cadence_spm": ("steps/min", "step cadence of both feet"),
+    "cadence_rpm": ("1/min", "cycle rate of a non-foot sport as recorded (crank rpm, strokes)"),
     "stride_length_m": ("m", "length of one step"),
     "power_w": ("W", "running power"),
     "timer_running": ("bool", "False while the recording timer is stopped"),

@@ -25,8 +25,10 @@ __all__ = [
     "FitCRCError",
     "FitDecodeError",
     "FitHeaderError",
+    "GattParseError",
     "GpxError",
     "InputError",
+    "ProgramError",
     "StrideCheckError",
     "StrideCheckWarning",
     "TcxError",
@@ -114,6 +116,49 @@ class TcxError(InputError):
 
 class XmlSecurityError(InputError):
     """An XML document uses entities or DTDs that could attack the parser."""
+
+
+class GattParseError(StrideCheckError):
+    """A BLE GATT characteristic value does not follow its specified layout.
+
+    Parameters
+    ----------
+    characteristic
+        The characteristic, as a 16-bit UUID string such as ``"2a37"``.
+    payload
+        The bytes as received.
+    reason
+        What is wrong, in plain words.
+    """
+
+    def __init__(self, characteristic: str, payload: bytes, reason: str) -> None:
+        self.characteristic = characteristic
+        self.payload = bytes(payload)
+        self.reason = reason
+        super().__init__(f"0x{characteristic} value {self.payload.hex(' ')!r}: {reason}")
+
+
+class ProgramError(StrideCheckError):
+    """A program file (TOML) or a workout is not a valid prescription.
+
+    Parameters
+    ----------
+    path
+        The file the problem is in (``None`` for in-memory text or bytes).
+    line
+        1-based line of the offending session or step (``None`` when unknown).
+    problem
+        What is wrong, in plain words.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None, line: int | None, problem: str
+    ) -> None:
+        self.path = None if path is None else Path(path)
+        self.line = line
+        self.problem = problem
+        where = _name(path) if line is None else f"{_name(path)}, line {line}"
+        super().__init__(f"{where}: {problem}")
 
 
 class ErrorPolicy(str, enum.Enum):
