@@ -58,6 +58,9 @@ def sniff_format(data: bytes) -> str:
     if b"<" in lowered:
         if b"<trainingcenterdatabase" in lowered or b":trainingcenterdatabase" in lowered:
             return "tcx"
+        if b"<activities" in lowered and b"<trackpoint" in lowered:
+            # TCX fragments without the root element (seen in the wild)
+            return "tcx"
         if b"<gpx" in lowered or b":gpx" in lowered:
             return "gpx"
     return "unknown"

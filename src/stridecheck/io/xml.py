@@ -1,0 +1,315 @@
+"""Safe XML handling shared by the GPX and TCX importers.
+
+Watch exports are untrusted input. Every document goes through
+:func:`prepare_xml` before a parser sees it, and is then parsed only by the
+hardened lxml parsers made here:
+
+* **No entities, no DTDs, no network.** A ``<!DOCTYPE>`` carrying entity
+  declarations or an external DTD reference (``SYSTEM``/``PUBLIC``) is refused
+  with :class:`~stridecheck.errors.XmlSecurityError` before parsing, so
+  billion-laughs and XXE documents fail at once and no local file or URL is
+  ever read. The parsers are additionally built with ``resolve_entities=False``,
+  ``load_dtd=False``, ``no_network=True`` and ``huge_tree=False`` (defence in
+  depth).
+* **Encodings.** UTF-8 and UTF-16 byte order marks, UTF-16 without a BOM and
+  any 8-bit encoding named in the XML declaration (``ISO-8859-1``,
+  ``windows-1252``, ...) are converted to UTF-8 and the declaration rewritten,
+  so every later parser (lxml, gpxpy) sees the same UTF-8 bytes.
+* **Leading whitespace** before the XML declaration (not well-formed, but
+  common in exports) is removed.
+* **Undeclared namespace prefixes** (Strava writes ``<gpxdata:cadence>`` without
+  declaring ``gpxdata``; some TCX files use ``xsi:type`` without ``xmlns:xsi``)
+  make a document not namespace-well-formed. :func:`declare_prefixes` declares
+  each such prefix on the root element with a placeholder URI
+  (``urn:stridecheck:undeclared:<prefix>``), so the importers, which match
+  extension elements by local name, can read the document.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from stridecheck.errors import InputError, XmlSecurityError
+
+__all__ = [
+    "UNDECLARED_NS_PREFIX",
+    "declare_prefixes",
+    "is_namespace_error",
+    "iterparse_safe",
+    "local_name",
+    "parse_tree_safe",
+    "prepare_xml",
+    "syntax_error",
+]
+
+#: URI given to namespace prefixes a document uses without declaring them.
+UNDECLARED_NS_PREFIX = "urn:stridecheck:undeclared:"
+
+_WS = b" \t\r\n"
+_DECL_RE = re.compile(rb"^<\?xml[^>]*?\?>")
+_ENC_RE = re.compile(rb"""encoding\s*=\s*(["'])([A-Za-z0-9._:-]*)\1""")
+_UTF8_NAMES = {"utf-8", "utf8", "ascii", "us-ascii", "utf_8"}
+_PREFIX_USE_RE = re.compile(
+    rb"</?([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*|\s([A-Za-z_][\w.-]*):[\w.-]+\s*="
+)
+_PREFIX_DECL_RE = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
+_ROOT_START_RE = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+# libxml2 error code XML_NS_ERR_UNDEFINED_NAMESPACE
+_NS_ERR_UNDEFINED = 201
+
+
+def local_name(tag: str) -> str:
+    """The local part of an lxml tag (``"{ns}hr"`` -> ``"hr"``)."""
+    return tag[tag.rfind("}") + 1 :]
+
+
+def _decode_16(data: bytes, path: str | None, error_cls: type[InputError]) -> bytes:
+    """Convert UTF-16 (with or without BOM) to UTF-8 bytes."""
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        codec = "utf-16"
+    elif data[:1] == b"\x00":
+        codec = "utf-16-be"
+    else:
+        codec = "utf-16-le"
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise error_cls(path, f"not valid UTF-16 at byte {exc.start}") from None
+    return _set_utf8_declaration(text.lstrip("\ufeff \t\r\n").encode("utf-8"))
+
+
+def _set_utf8_declaration(data: bytes) -> bytes:
+    """Rewrite the ``encoding`` of the XML declaration to UTF-8 (if there is one)."""
+    decl = _DECL_RE.match(data)
+    if decl is None:
+        return data
+    new_decl = _ENC_RE.sub(b'encoding="UTF-8"', decl.group(0), count=1)
+    return new_decl + data[decl.end() :]
+
+
+def _looks_utf16(data: bytes) -> bool:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:4]
+    return len(head) == 4 and (head[0::2] == b"\x00\x00" or head[1::2] == b"\x00\x00")
+
+
+def prepare_xml(data: bytes, path: str | None, error_cls: type[InputError]) -> bytes:
+    """Make XML bytes safe and uniform for parsing.
+
+    Parameters
+    ----------
+    data
+        The document as found in the file.
+    path
+        File name for error messages (``None`` for bytes).
+    error_cls
+        Error raised for undecodable text (``GpxError`` or ``TcxError``).
+
+    Returns
+    -------
+    bytes
+        UTF-8 document without BOM or leading whitespace whose XML declaration
+        (if any) names UTF-8.
+
+    Raises
+    ------
+    XmlSecurityError
+        When a DOCTYPE declares entities or refers to an external DTD.
+    InputError
+        ``error_cls`` when the bytes cannot be decoded in the declared encoding.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if _looks_utf16(data):
+        data = _decode_16(data, path, error_cls)
+    else:
+        data = data.lstrip(_WS)
+        decl = _DECL_RE.match(data)
+        enc = _ENC_RE.search(decl.group(0)) if decl else None
+        name = enc.group(2).decode("ascii").lower() if enc else "utf-8"
+        if name not in _UTF8_NAMES and not name.startswith("utf-16"):
+            try:
+                codec = codecs.lookup(name)
+            except LookupError:
+                raise error_cls(path, f"unknown text encoding {name!r} declared") from None
+            if codec.name not in ("utf-8", "ascii"):
+                try:
+                    data = data.decode(codec.name).encode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise error_cls(path, f"not valid {name} text at byte {exc.start}") from None
+                except LookupError:
+                    raise error_cls(path, f"{name!r} is not a text encoding") from None
+        data = _set_utf8_declaration(data)
+    check_doctype(data, path)
+    return data
+
+
+def check_doctype(data: bytes, path: str | None) -> None:
+    """Refuse a DOCTYPE that declares entities or loads an external DTD.
+
+    Raises
+    ------
+    XmlSecurityError
+        For ``<!ENTITY`` declarations (entity expansion, XXE) and for
+        ``SYSTEM``/``PUBLIC`` external identifiers (file or network access).
+    """
+    start = data.find(b"<!DOCTYPE")
+    if start < 0:
+        return
+    root = _find_root_start(data)
+    if root is not None and root.start() < start:
+        return  # text after the root element (a CDATA, a comment): no DTD there
+    if data.find(b"<!ENTITY", start) >= 0:
+        raise XmlSecurityError(
+            path, "XML document declares entities in a DOCTYPE (entity expansion/XXE refused)"
+        )
+    end = data.find(b">", start)
+    head = data[start : end if end >= 0 else len(data)]
+    subset = head.find(b"[")
+    ident = head if subset < 0 else head[:subset]
+    if b"SYSTEM" in ident or b"PUBLIC" in ident:
+        raise XmlSecurityError(path, "XML document refers to an external DTD (refused)")
+
+
+def _parser_kwargs() -> dict[str, Any]:
+    return {
+        "resolve_entities": False,
+        "no_network": True,
+        "huge_tree": False,
+        "load_dtd": False,
+        "dtd_validation": False,
+        "remove_comments": True,
+        "remove_pis": True,
+    }
+
+
+def iterparse_safe(data: bytes, tags: tuple[str, ...]) -> Any:
+    """A hardened lxml ``iterparse`` over ``data`` giving ``end`` events for ``tags``.
+
+    Parameters
+    ----------
+    data
+        Prepared XML (see :func:`prepare_xml`).
+    tags
+        Tags to report, e.g. ``("{*}trkpt",)`` (``{*}`` matches any namespace).
+
+    Returns
+    -------
+    lxml.etree.iterparse
+        Iterator of ``(event, element)``; its ``root`` is set once exhausted.
+    """
+    return etree.iterparse(io.BytesIO(data), events=("end",), tag=tags, **_parser_kwargs())
+
+
+def parse_tree_safe(data: bytes) -> Any:
+    """Parse prepared XML into an lxml element tree with the hardened parser.
+
+    Returns
+    -------
+    lxml.etree._Element
+        The root element.
+
+    Raises
+    ------
+    lxml.etree.XMLSyntaxError
+        For documents that are not well-formed (convert with :func:`syntax_error`).
+    """
+    parser = etree.XMLParser(**_parser_kwargs())
+    return etree.fromstring(data, parser)
+
+
+def is_namespace_error(exc: etree.XMLSyntaxError) -> bool:
+    """True when ``exc`` is an undeclared-prefix error.
+
+    Only the reported error counts (lxml's error log may carry entries of
+    earlier parses); should the document hold other errors too, the parse after
+    :func:`declare_prefixes` reports them.
+    """
+    return bool(exc.code == _NS_ERR_UNDEFINED)
+
+
+def declare_prefixes(data: bytes) -> tuple[bytes, list[str]]:
+    """Declare, on the root element, namespace prefixes the document never declares there.
+
+    Parameters
+    ----------
+    data
+        Prepared XML.
+
+    Returns
+    -------
+    tuple of (bytes, list of str)
+        The repaired document and the prefixes that were declared (empty when
+        nothing needed repair; the document is then returned unchanged).
+    """
+    used = {a or b for a, b in _PREFIX_USE_RE.findall(data)}
+    used -= {b"xml", b"xmlns"}
+    root = _find_root_start(data)
+    if root is None:
+        return data, []
+    root_end = data.find(b">", root.end())
+    root_tag = data[root.start() : root_end if root_end >= 0 else len(data)]
+    declared = set(_PREFIX_DECL_RE.findall(root_tag))
+    missing = sorted(used - declared)
+    if not missing:
+        return data, []
+    decls = b"".join(b' xmlns:%s="%s%s"' % (p, UNDECLARED_NS_PREFIX.encode(), p) for p in missing)
+    repaired = data[: root.end()] + decls + data[root.end() :]
+    return repaired, [p.decode("ascii", "replace") for p in missing]
+
+
+def _find_root_start(data: bytes) -> re.Match[bytes] | None:
+    """The start tag name of the root element (skipping declaration, comments, DOCTYPE)."""
+    pos = 0
+    while True:
+        lt = data.find(b"<", pos)
+        if lt < 0:
+            return None
+        if data.startswith(b"<?", lt):
+            pos = data.find(b"?>", lt)
+        elif data.startswith(b"<!--", lt):
+            pos = data.find(b"-->", lt)
+        elif data.startswith(b"<!", lt):
+            pos = data.find(b">", lt)
+        else:
+            return _ROOT_START_RE.match(data, lt)
+        if pos < 0:
+            return None
+
+
+def syntax_error(
+    exc: etree.XMLSyntaxError, path: str | None, error_cls: type[InputError], what: str
+) -> InputError:
+    """Turn an lxml syntax error into ``error_cls`` naming line and column.
+
+    Parameters
+    ----------
+    exc
+        The lxml error.
+    path
+        File name (``None`` for bytes).
+    error_cls
+        ``GpxError`` or ``TcxError``.
+    what
+        Format name for the message (``"GPX"``).
+    """
+    line, column = exc.position if exc.position else (exc.lineno, 0)
+    message = str(exc.msg or exc).split(", line ")[0].strip()
+    return error_cls(
+        path, f"{what} is not well-formed XML at line {line}, column {column}: {message}"
+    )
+
+
+def iter_children(element: Any) -> Iterator[tuple[str, Any]]:
+    """Yield ``(local name, child)`` for the element children of ``element``."""
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str):
+            yield local_name(tag), child
