@@ -320,7 +320,7 @@ def test_cadence_rule_by_sport_and_values() -> None:
     attrs = f"{GPX11} {TPX1}"
     bike = parse_gpx(gpx(pt(0, cad.format(c=90)), attrs=attrs, trk="<type>cycling</type>"))
     assert "cadence_spm" not in bike.samples
-    assert bike.samples["dev_cadence_rpm"].iloc[0] == 90
+    assert bike.samples["cadence_rpm"].iloc[0] == 90
     assert bike.meta.extra["cadence_rule"]["doubled"] is False
     steps = parse_gpx(gpx(pt(0, cad.format(c=170)), attrs=attrs))
     assert steps.samples["cadence_spm"].iloc[0] == 170
@@ -413,10 +413,10 @@ def test_write_cadence_in_garmin_convention(tmp_path: Path) -> None:
     assert path.read_bytes() == data
     assert b"<gpxtpx:cad>80</gpxtpx:cad>" in data  # 160 steps/min -> 80 strides/min
     bike = _activity(3, sport="cycling")
-    bike.samples = bike.samples.rename(columns={"cadence_spm": "dev_cadence_rpm"})
+    bike.samples = bike.samples.rename(columns={"cadence_spm": "cadence_rpm"})
     assert b"<gpxtpx:cad>160</gpxtpx:cad>" in write_gpx(bike)
     back = parse_gpx(write_gpx(bike))
-    assert back.samples["dev_cadence_rpm"].iloc[0] == 160
+    assert back.samples["cadence_rpm"].iloc[0] == 160
 
 
 def test_write_skips_positionless_and_needs_positions() -> None:

@@ -136,7 +136,7 @@ def test_biking_cadence_kept_as_rpm() -> None:
     points = trackpoint(0, "<Cadence>90</Cadence>") + trackpoint(1, "<Cadence>92</Cadence>")
     act = parse_tcx(tcx(lap("2024-05-04T07:30:00Z", points), sport="Biking"))
     assert "cadence_spm" not in act.samples
-    assert act.samples["dev_cadence_rpm"].tolist() == [90.0, 92.0]
+    assert act.samples["cadence_rpm"].tolist() == [90.0, 92.0]
 
 
 def test_laps_boundaries_and_creator() -> None:

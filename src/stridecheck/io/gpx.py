@@ -36,7 +36,7 @@ doubled to steps/min (``cadence_spm``) when the activity is on foot or of
 unknown sport **and** the typical value (median of the positive values) is
 below 120/min; a median of 120/min or more is already steps/min and kept. For
 wheel and water sports (``<type>`` cycling, biking, swimming, ...) the value is
-a pedal or stroke rate and goes to ``dev_cadence_rpm`` instead. The decision
+a pedal or stroke rate and goes to ``cadence_rpm`` instead. The decision
 is recorded in ``meta.extra["cadence_rule"]``.
 """
 
@@ -160,12 +160,12 @@ def foot_cadence(
     Returns
     -------
     FootCadence
-        ``values`` in steps/min for ``cadence_spm`` (or rpm for ``dev_cadence_rpm``).
+        ``values`` in steps/min for ``cadence_spm`` (or rpm for ``cadence_rpm``).
     """
     positive = raw[np.isfinite(raw) & (raw > 0)]
     median = float(np.median(positive)) if len(positive) else float("nan")
     if is_wheel_or_water_sport(sport):
-        return FootCadence(raw, "dev_cadence_rpm", False, f"sport {sport!r} is not on foot")
+        return FootCadence(raw, "cadence_rpm", False, f"sport {sport!r} is not on foot")
     if strides:
         return FootCadence(raw * 2.0, "cadence_spm", True, "format defines strides/min")
     if not len(positive):

@@ -15,7 +15,7 @@ understands it:
 * Cadence in Garmin's convention: for foot sports ``cadence_spm`` (steps/min)
   is halved to strides/min (one foot), which
   :func:`~stridecheck.io.gpx.parse_gpx` doubles again; for wheel and water
-  sports ``dev_cadence_rpm`` is written as is.
+  sports ``cadence_rpm`` is written as is.
 * Power as Garmin's PowerExtension v1 ``pwr:PowerInWatts`` [W].
 
 GPX requires a position on every track point: samples without one are left
@@ -74,7 +74,7 @@ def _column(samples: pd.DataFrame, name: str) -> np.ndarray | None:
 def _cadence(activity: Activity) -> np.ndarray | None:
     """Cadence in Garmin's GPX convention (strides/min on foot, rpm otherwise)."""
     samples = activity.samples
-    rpm = _column(samples, "dev_cadence_rpm")
+    rpm = _column(samples, "cadence_rpm")
     spm = _column(samples, "cadence_spm")
     if spm is not None and not is_wheel_or_water_sport(activity.meta.sport):
         return spm / 2.0

@@ -22,7 +22,7 @@ doubled to steps/min. The plain ``Cadence`` element is the bike cadence of the
 schema, but running exports (Polar, phone apps) put the running cadence there:
 it follows the GPX rule (:func:`stridecheck.io.gpx.foot_cadence`): on foot or
 unknown sport it is doubled when its median is below 120/min; for wheel and
-water sports it is kept as ``dev_cadence_rpm``. The decision is recorded in
+water sports it is kept as ``cadence_rpm``. The decision is recorded in
 ``meta.extra["cadence_rule"]``.
 
 Several activities in one file
