@@ -1,0 +1,263 @@
+"""Split an activity into walk, run and stop intervals, the way a coach marks them.
+
+Quick example::
+
+    import stridecheck
+    seg = stridecheck.segment(stridecheck.read("session.fit"))
+    seg.intervals[["kind", "start", "duration_s", "pace_s_per_km"]]
+    print(seg.methods_text)
+
+Methods (``method=``):
+
+``"hmm"`` (aliases ``"viterbi"``, ``"default"``)
+    Three-state hidden Markov model over every signal there is, thresholds
+    fitted to the athlete, decoded with Viterbi (:mod:`.hmm`).
+``"threshold"`` (aliases ``"baseline"``, ``"cut"``)
+    Fixed literature cuts per sample, no smoothing (:mod:`.threshold`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from stridecheck.activity import Activity
+from stridecheck.errors import EmptyActivityError, StrideCheckWarning
+from stridecheck.segment.features import Evidence, extract_evidence
+from stridecheck.segment.hmm import (
+    RUN,
+    STOP,
+    WALK,
+    GaitModel,
+    HmmParams,
+    segment_hmm,
+    unusable_stretches,
+)
+from stridecheck.segment.intervals import (
+    INTERVAL_COLUMNS,
+    KINDS,
+    PAUSED_CODE,
+    RUN_CODE,
+    STOP_CODE,
+    UNKNOWN_CODE,
+    WALK_CODE,
+    build_intervals,
+    labels_at,
+    summarize_intervals,
+)
+from stridecheck.segment.methods import segment_methods
+from stridecheck.segment.threshold import ThresholdParams, segment_threshold
+
+__all__ = [
+    "INTERVAL_COLUMNS",
+    "KINDS",
+    "METHODS",
+    "HmmParams",
+    "Segmentation",
+    "ThresholdParams",
+    "segment",
+]
+
+#: Accepted ``method=`` values -> canonical method name.
+METHODS: dict[str, str] = {
+    "hmm": "hmm",
+    "viterbi": "hmm",
+    "default": "hmm",
+    "threshold": "threshold",
+    "baseline": "threshold",
+    "cut": "threshold",
+}
+
+#: Kind code of each HMM state, indexed by state (``STOP``, ``WALK``, ``RUN``).
+_STATE_TO_CODE = np.zeros(3, dtype=np.int8)
+_STATE_TO_CODE[[STOP, WALK, RUN]] = [STOP_CODE, WALK_CODE, RUN_CODE]
+
+
+@dataclass
+class Segmentation:
+    """The result of :func:`segment`.
+
+    Attributes
+    ----------
+    labels
+        Kind per sample (``walk``, ``run``, ``stop``, ``paused``, ``unknown``),
+        same index and row order as ``activity.samples``.
+    intervals
+        Contiguous, non-overlapping intervals covering the activity from its
+        first to its last sample; columns :data:`INTERVAL_COLUMNS`.
+    methods_text
+        Plain-language account of what was done and the thresholds used.
+    method
+        Canonical name of the method used.
+    params
+        Settings used (field name -> value).
+    warnings
+        Problems met, in plain words (also emitted as
+        :class:`~stridecheck.errors.StrideCheckWarning`).
+    model
+        The gait model the HMM fitted to this activity (``None`` for the baseline).
+    """
+
+    labels: pd.Series
+    intervals: pd.DataFrame
+    methods_text: str
+    method: str
+    params: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    model: GaitModel | None = None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Totals per kind (time, distance, counts), run bouts, mean confidence."""
+        out = summarize_intervals(self.intervals)
+        out["method"] = self.method
+        return out
+
+    def label_at(self, times: pd.DatetimeIndex) -> pd.Series:
+        """Kind of the interval holding each time (``unknown`` outside the activity)."""
+        return labels_at(self.intervals, times)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready document ``{"intervals": [...], "summary": {...}}``.
+
+        Times are ISO 8601 in UTC; missing numbers are ``None``. The summary
+        also carries ``methods_text`` and ``warnings``.
+        """
+        rows: list[dict[str, Any]] = []
+        for rec in self.intervals.to_dict(orient="records"):
+            row: dict[str, Any] = {}
+            for key in INTERVAL_COLUMNS:
+                value = rec[key]
+                if key in ("start", "end"):
+                    row[key] = pd.Timestamp(value).tz_convert("UTC").isoformat()
+                elif key == "kind":
+                    row[key] = str(value)
+                else:
+                    number = float(value)
+                    row[key] = number if math.isfinite(number) else None
+            rows.append(row)
+        summary = self.summary
+        summary["methods_text"] = self.methods_text
+        summary["warnings"] = list(self.warnings)
+        return {"intervals": rows, "summary": summary}
+
+
+def _resolve_method(method: str) -> str:
+    key = str(method).strip().lower()
+    if key not in METHODS:
+        choices = ", ".join(repr(m) for m in METHODS)
+        raise ValueError(f"`method` {method!r} not found. Must be one of {choices}.")
+    return METHODS[key]
+
+
+def _make_params(
+    cls: type[HmmParams] | type[ThresholdParams], method: str, given: dict[str, Any]
+) -> HmmParams | ThresholdParams:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(given) - names)
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)} for method={method!r}; "
+            f"valid: {', '.join(sorted(names))}"
+        )
+    return cls(**{k: float(v) for k, v in given.items()})
+
+
+def _finish(
+    activity: Activity,
+    ev: Evidence,
+    codes: NDArray[np.int8],
+    confidence: NDArray[np.float64],
+    *,
+    bridge_s: float,
+    lag_s: float,
+) -> tuple[pd.Series, pd.DataFrame]:
+    intervals, _, _ = build_intervals(ev, codes, confidence, bridge_s=bridge_s, lag_s=lag_s)
+    per_sample = np.empty(len(ev), dtype=object)
+    per_sample[ev.order] = np.array(KINDS, dtype=object)[codes]
+    labels = pd.Series(per_sample, index=activity.samples.index, name="label", dtype=object)
+    return labels, intervals
+
+
+def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentation:
+    """**Split an activity into walk, run, stop, paused and unknown intervals.**
+
+    Parameters
+    ----------
+    activity
+        Any activity (FIT, GPX, TCX, live or simulated). Samples may come in
+        any row order and at irregular times.
+    method
+        ``"hmm"`` (default; aliases ``"viterbi"``, ``"default"``) or
+        ``"threshold"`` (aliases ``"baseline"``, ``"cut"``). Case-insensitive.
+    **params
+        Settings of the method: fields of :class:`HmmParams` or
+        :class:`ThresholdParams` (e.g. ``run_walk_cost=12``).
+
+    Returns
+    -------
+    Segmentation
+        Per-sample labels, the interval table and a methods paragraph.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method or parameter.
+    stridecheck.errors.EmptyActivityError
+        When the activity holds no samples.
+
+    Warns
+    -----
+    StrideCheckWarning
+        When the activity has neither speed nor cadence (everything is
+        ``unknown``: no guess is made) or other data problems were met.
+    """
+    name = _resolve_method(method)
+    if len(activity.samples) == 0:
+        raise EmptyActivityError(activity.meta.source_path, "no samples to segment")
+    ev = extract_evidence(activity)
+    settings = _make_params(HmmParams if name == "hmm" else ThresholdParams, name, params)
+    bridge_s = settings.bridge_s
+    blocked_unknown = unusable_stretches(ev, bridge_s)
+    has_signal = bool(ev.usable.any())
+    model: GaitModel | None = None
+    if not has_signal:
+        ev.warnings.append(
+            "the activity has no speed, cadence or footpod running bit: every sample is "
+            "labelled unknown (no guess is made)"
+        )
+        blocked_unknown = ~ev.paused
+        states = np.full(len(ev), WALK, dtype=np.intp)
+        confidence = np.zeros(len(ev))
+    elif isinstance(settings, HmmParams):
+        result = segment_hmm(ev, settings, ev.paused | blocked_unknown)
+        states = result.states
+        confidence = 1.0 / (1.0 + np.exp(-np.minimum(result.margin, 50.0)))
+        model = result.model
+    else:
+        states, confidence = segment_threshold(ev, settings)
+    codes = _STATE_TO_CODE[states]
+    codes[blocked_unknown] = UNKNOWN_CODE
+    codes[ev.paused] = PAUSED_CODE
+    labels, intervals = _finish(
+        activity, ev, codes, confidence, bridge_s=bridge_s, lag_s=settings.sensor_lag_s
+    )
+    text = segment_methods(name, ev, settings, model)
+    for message in ev.warnings:
+        warnings.warn(message, StrideCheckWarning, stacklevel=2)
+    return Segmentation(
+        labels=labels,
+        intervals=intervals,
+        methods_text=text,
+        method=name,
+        params=dataclasses.asdict(settings),
+        warnings=list(ev.warnings),
+        model=model,
+    )

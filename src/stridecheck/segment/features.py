@@ -1,0 +1,424 @@
+"""Evidence per sample: what an activity says about walking, running and stopping.
+
+:func:`extract_evidence` reads an :class:`~stridecheck.activity.Activity` once
+and returns plain numpy arrays in time order: cadence, speed (and where it came
+from), heart rate, the footpod's walking/running bit, the device's own
+run/walk/stand splits, workout-step laps, and where the timer was stopped or
+data are missing. Irregular sampling is kept as it is: each sample carries the
+time it stands for, and nothing is resampled or filled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from stridecheck.activity import Activity
+from stridecheck.io.derive import derive_speed, haversine_m
+
+__all__ = [
+    "DEVICE_RUN",
+    "DEVICE_STOP",
+    "DEVICE_WALK",
+    "GPS_WINDOW_S",
+    "NO_DEVICE_LABEL",
+    "Evidence",
+    "extract_evidence",
+]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int8]
+
+#: Codes of device labels per sample (``Evidence.split_label``, ``Evidence.lap_label``).
+NO_DEVICE_LABEL = -1
+DEVICE_STOP = 0
+DEVICE_WALK = 1
+DEVICE_RUN = 2
+
+_SPLIT_CODES = {"rwd_run": DEVICE_RUN, "rwd_walk": DEVICE_WALK, "rwd_stand": DEVICE_STOP}
+#: FIT lap ``intensity`` of workout steps -> what the step asks for.
+_LAP_CODES = {
+    "active": DEVICE_RUN,
+    "interval": DEVICE_RUN,
+    "recovery": DEVICE_WALK,
+    "rest": DEVICE_WALK,
+    "warmup": DEVICE_WALK,
+    "cooldown": DEVICE_WALK,
+}
+_TIMER_STOP = {"stop", "stop_all", "stop_disable", "stop_disable_all"}
+_TIMER_START = {"start"}
+
+#: Speeds above this are no walking or running (GPS spikes). [m/s]
+MAX_FOOT_SPEED_MPS = 12.5
+#: Window over which speed is measured from positions. [s]
+GPS_WINDOW_S = 8.0
+#: Cadences above this are sensor errors. [steps/min]
+MAX_CADENCE_SPM = 260.0
+
+
+@dataclass
+class Evidence:
+    """Per-sample evidence in time order (all arrays have one entry per sample).
+
+    Attributes
+    ----------
+    time
+        Sample times (UTC), sorted.
+    order
+        Position of each sorted sample in the activity's ``samples`` frame.
+    t_s
+        Time since the first sample. [s]
+    span_s
+        Time to the next sample (0 for the last sample). [s]
+    cadence_spm
+        Step cadence, NaN where missing. [steps/min]
+    speed_mps
+        Ground speed, NaN where missing. [m/s]
+    speed_source
+        ``"footpod"`` (footpod or treadmill, no positions), ``"gps"`` (recorded by
+        a device that also records positions), ``"positions"`` (derived from
+        positions here) or ``"none"``.
+    heart_rate_bpm
+        Heart rate, NaN where missing. [1/min]
+    rsc_running
+        Footpod's walking (0) / running (1) bit, NaN where missing.
+    split_label, lap_label
+        Device label codes (:data:`DEVICE_STOP`, :data:`DEVICE_WALK`,
+        :data:`DEVICE_RUN`, :data:`NO_DEVICE_LABEL`) from ``rwd_*`` splits and
+        from workout-step laps.
+    paused
+        True while the recording timer is stopped.
+    timer_info
+        True when the file says when its timer ran (timer events or a stopped
+        timer somewhere); GPX files, for one, do not.
+    distance_m
+        Cumulative distance (recorded, else integrated from speed), NaN where unknown. [m]
+    sources
+        Signals that carried evidence, for the methods text.
+    warnings
+        Problems met, in plain words.
+    """
+
+    time: pd.DatetimeIndex
+    order: NDArray[np.intp]
+    t_s: FloatArray
+    span_s: FloatArray
+    cadence_spm: FloatArray
+    speed_mps: FloatArray
+    speed_source: str
+    heart_rate_bpm: FloatArray
+    rsc_running: FloatArray
+    split_label: IntArray
+    lap_label: IntArray
+    paused: BoolArray
+    timer_info: bool
+    distance_m: FloatArray
+    sources: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+    @property
+    def usable(self) -> BoolArray:
+        """True where cadence, speed or the footpod's running bit holds a value."""
+        return (
+            np.isfinite(self.cadence_spm)
+            | np.isfinite(self.speed_mps)
+            | np.isfinite(self.rsc_running)
+        )
+
+
+def _column(samples: pd.DataFrame, name: str, order: NDArray[np.intp] | None) -> FloatArray:
+    """A column as float64 in time order (``order=None``: the rows are in order already)."""
+    n = len(samples)
+    if name not in samples.columns:
+        return np.full(n, np.nan)
+    col = samples[name]
+    if col.dtype == np.float64:
+        values = col.to_numpy()
+    else:
+        values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.array(values if order is None else values[order], dtype=float)
+
+
+def _has(values: FloatArray) -> bool:
+    return bool(np.isfinite(values).any())
+
+
+def _labels_from_windows(
+    t_ns: NDArray[np.int64],
+    frame: pd.DataFrame,
+    kind_column: str,
+    codes: dict[str, int],
+) -> IntArray:
+    """Code each sample by the window (``start``..``end``) it falls in, last window winning."""
+    out = np.full(len(t_ns), NO_DEVICE_LABEL, dtype=np.int8)
+    if frame is None or len(frame) == 0 or kind_column not in frame.columns:
+        return out
+    for kind, start, end in zip(frame[kind_column], frame["start"], frame["end"], strict=False):
+        code = codes.get(str(kind).strip().lower())
+        if code is None:
+            continue
+        try:
+            lo = pd.Timestamp(start)
+            hi = pd.Timestamp(end)
+        except (TypeError, ValueError):
+            continue
+        if pd.isna(lo) or pd.isna(hi):
+            continue
+        lo_ns = _as_utc_ns(lo)
+        hi_ns = _as_utc_ns(hi)
+        first = int(np.searchsorted(t_ns, lo_ns, side="left"))
+        last = int(np.searchsorted(t_ns, hi_ns, side="left"))
+        out[first:last] = code
+    return out
+
+
+def _as_utc_ns(stamp: pd.Timestamp) -> int:
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return int(stamp.tz_convert("UTC").as_unit("ns").value)
+
+
+def _paused_from_events(t_ns: NDArray[np.int64], events: pd.DataFrame) -> BoolArray:
+    """True for samples between a timer stop event and the next timer start."""
+    paused = np.zeros(len(t_ns), dtype=bool)
+    if events is None or len(events) == 0 or not {"time", "event_type"} <= set(events.columns):
+        return paused
+    rows: list[tuple[int, bool]] = []
+    for when, event, kind in zip(
+        events["time"].tolist(),
+        events["event"].tolist() if "event" in events.columns else ["timer"] * len(events),
+        events["event_type"].tolist(),
+        strict=False,
+    ):
+        if str(event).strip().lower() != "timer":
+            continue
+        kind_s = str(kind).strip().lower()
+        if kind_s not in _TIMER_STOP and kind_s not in _TIMER_START:
+            continue
+        try:
+            stamp = pd.Timestamp(when)
+        except (TypeError, ValueError):
+            continue
+        if pd.isna(stamp):
+            continue
+        rows.append((_as_utc_ns(stamp), kind_s in _TIMER_STOP))
+    rows.sort(key=lambda r: r[0])
+    stopped_at: int | None = None
+    for when_ns, is_stop in rows:
+        if is_stop and stopped_at is None:
+            stopped_at = when_ns
+        elif not is_stop and stopped_at is not None:
+            first = int(np.searchsorted(t_ns, stopped_at, side="right"))
+            last = int(np.searchsorted(t_ns, when_ns, side="left"))
+            paused[first:last] = True
+            stopped_at = None
+    if stopped_at is not None:
+        paused[int(np.searchsorted(t_ns, stopped_at, side="right")) :] = True
+    return paused
+
+
+def _has_timer_events(events: pd.DataFrame) -> bool:
+    if events is None or len(events) == 0 or "event" not in events.columns:
+        return False
+    return any(str(e).strip().lower() == "timer" for e in events["event"].tolist())
+
+
+def _speed(
+    activity: Activity,
+    samples: pd.DataFrame,
+    order: NDArray[np.intp] | None,
+    warnings: list[str],
+) -> tuple[FloatArray, str]:
+    has_position = (
+        "lat_deg" in samples.columns
+        and "lon_deg" in samples.columns
+        and bool(samples["lat_deg"].notna().any())
+    )
+    sub_sport = (activity.meta.sub_sport or "").lower()
+    indoor = "treadmill" in sub_sport or "indoor" in sub_sport
+    source = "gps" if has_position and not indoor else "footpod"
+    speed = _column(samples, "speed_mps", order)
+    if has_position and (activity.meta.speed_derived or not _has(speed)):
+        # speed from positions: net displacement over a short window, which
+        # GPS jitter inflates far less than the summed point-to-point path
+        speed = _displacement_speed(samples, order, GPS_WINDOW_S)
+        warnings.append(
+            f"speed was derived from positions (net displacement over {GPS_WINDOW_S:g} s windows)"
+        )
+        source = "positions"
+    elif not _has(speed):
+        if not ("distance_m" in samples.columns and samples["distance_m"].notna().any()) and not (
+            has_position
+        ):
+            return speed, "none"
+        sorted_samples = samples if order is None else samples.iloc[order]
+        target = sorted_samples.index
+        if sorted_samples.index.has_duplicates:
+            sorted_samples = sorted_samples[~sorted_samples.index.duplicated(keep="last")]
+        derived = derive_speed(sorted_samples).reindex(target)
+        speed = derived.to_numpy(dtype=float, na_value=np.nan)
+        warnings.append("speed was not recorded; it was derived from distance")
+    bad = np.isfinite(speed) & ((speed < 0) | (speed > MAX_FOOT_SPEED_MPS))
+    if bad.any():
+        warnings.append(
+            f"{int(bad.sum())} speed values outside 0-{MAX_FOOT_SPEED_MPS:g} m/s were ignored"
+        )
+        speed = np.where(bad, np.nan, speed)
+    if not _has(speed):
+        return speed, "none"
+    return speed, source
+
+
+def _displacement_speed(
+    samples: pd.DataFrame, order: NDArray[np.intp] | None, window_s: float
+) -> FloatArray:
+    """Net displacement between the fixes at either end of a centred window, per second. [m/s]"""
+    lat = _column(samples, "lat_deg", order)
+    lon = _column(samples, "lon_deg", order)
+    index = samples.index if order is None else samples.index[order]
+    t = (index - index[0]).total_seconds().to_numpy(dtype=float)
+    out = np.full(len(t), np.nan)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if ok.sum() < 2:
+        return out
+    tv, la, lo_ = t[ok], lat[ok], lon[ok]
+    first = np.searchsorted(tv, t - window_s / 2.0, side="left")
+    last = np.searchsorted(tv, t + window_s / 2.0, side="right") - 1
+    first = np.clip(first, 0, len(tv) - 1)
+    last = np.clip(last, 0, len(tv) - 1)
+    dt_s = tv[last] - tv[first]
+    good = dt_s >= window_s / 3.0
+    dist = haversine_m(la[first], lo_[first], la[last], lo_[last])
+    out[good] = dist[good] / dt_s[good]
+    return out
+
+
+def _distance(
+    samples: pd.DataFrame, order: NDArray[np.intp] | None, t_s: FloatArray, speed: FloatArray
+) -> FloatArray:
+    distance = _column(samples, "distance_m", order)
+    if _has(distance):
+        return distance
+    if not _has(speed):
+        return distance
+    step = np.zeros(len(t_s))
+    if len(t_s) > 1:
+        filled = np.where(np.isfinite(speed), speed, 0.0)
+        step[1:] = 0.5 * (filled[1:] + filled[:-1]) * np.diff(t_s)
+    return np.cumsum(step)
+
+
+def extract_evidence(activity: Activity) -> Evidence:
+    """Collect per-sample evidence from an activity, in time order.
+
+    Samples are sorted by time (stably), so the result does not depend on the
+    row order of ``activity.samples``.
+
+    Parameters
+    ----------
+    activity
+        Any activity; missing columns simply carry no evidence.
+
+    Returns
+    -------
+    Evidence
+        Arrays in time order, with ``order`` mapping back to the input rows.
+    """
+    samples = activity.samples
+    warnings: list[str] = []
+    index = samples.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError("activity.samples needs a DatetimeIndex")
+    if index.tz is None:
+        index = index.tz_localize("UTC")
+        warnings.append("sample times had no time zone; they were taken as UTC")
+    utc = index.tz_convert("UTC").as_unit("ns")
+    raw_ns = utc.asi8
+    in_order = bool(np.all(raw_ns[1:] >= raw_ns[:-1]))
+    order = (
+        np.arange(len(raw_ns), dtype=np.intp)
+        if in_order
+        else np.argsort(raw_ns, kind="stable").astype(np.intp)
+    )
+    take: NDArray[np.intp] | None = None if in_order else order
+    t_ns = raw_ns if in_order else raw_ns[order]
+    time = pd.DatetimeIndex(utc if in_order else utc[order], name="time")
+    t_s = (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.zeros(0)
+    span = np.zeros(len(t_s))
+    if len(t_s) > 1:
+        span[:-1] = np.diff(t_s)
+
+    sources: list[str] = []
+    cadence = _column(samples, "cadence_spm", take)
+    bad_cad = np.isfinite(cadence) & ((cadence < 0) | (cadence > MAX_CADENCE_SPM))
+    if bad_cad.any():
+        warnings.append(
+            f"{int(bad_cad.sum())} cadence values outside 0-{MAX_CADENCE_SPM:g} steps/min "
+            "were ignored"
+        )
+        cadence = np.where(bad_cad, np.nan, cadence)
+    if _has(cadence):
+        sources.append("cadence")
+
+    speed, speed_source = _speed(activity, samples, take, warnings)
+    if speed_source != "none":
+        sources.append(f"speed ({speed_source})")
+
+    heart_rate = _column(samples, "heart_rate_bpm", take)
+    heart_rate = np.where((heart_rate > 20) & (heart_rate < 250), heart_rate, np.nan)
+    if _has(heart_rate):
+        sources.append("heart rate")
+
+    rsc = _column(samples, "rsc_running", take)
+    rsc = np.where(np.isfinite(rsc), (rsc > 0.5).astype(float), np.nan)
+    if _has(rsc):
+        sources.append("footpod walking/running bit")
+
+    split_label = _labels_from_windows(t_ns, activity.device_splits, "split_type", _SPLIT_CODES)
+    if (split_label != NO_DEVICE_LABEL).any():
+        sources.append("device run/walk splits")
+    laps = activity.laps
+    lap_label = np.full(len(t_ns), NO_DEVICE_LABEL, dtype=np.int8)
+    if laps is not None and len(laps) and "wkt_step_index" in laps.columns:
+        has_step = laps["wkt_step_index"].notna().to_numpy()
+        step_laps = laps[has_step] if has_step.any() else laps.iloc[:0]
+        lap_label = _labels_from_windows(t_ns, step_laps, "intensity", _LAP_CODES)
+        if (lap_label != NO_DEVICE_LABEL).any():
+            sources.append("workout-step laps")
+
+    paused = _paused_from_events(t_ns, activity.events)
+    if "timer_running" in samples.columns:
+        col = samples["timer_running"]
+        if col.dtype == bool:
+            running = col.to_numpy()
+        else:
+            running = col.astype("boolean").fillna(True).to_numpy(dtype=bool)
+        paused |= ~(running if take is None else running[take])
+
+    timer_info = bool(paused.any()) or _has_timer_events(activity.events)
+    distance = _distance(samples, take, t_s, speed)
+    return Evidence(
+        time=time,
+        order=order,
+        t_s=np.asarray(t_s, dtype=float),
+        span_s=span,
+        cadence_spm=cadence,
+        speed_mps=speed,
+        speed_source=speed_source,
+        heart_rate_bpm=heart_rate,
+        rsc_running=rsc,
+        split_label=split_label,
+        lap_label=lap_label,
+        paused=paused,
+        timer_info=timer_info,
+        distance_m=distance,
+        sources=sources,
+        warnings=warnings,
+    )

@@ -1,0 +1,770 @@
+"""The hidden Markov model segmenter: stop / walk / run from every signal there is.
+
+Three hidden states (stop, walk, run). Each sample contributes log evidence
+from each signal it carries, capped per signal so no single reading decides
+alone, weighted by how reliable the signal is, and scaled by the time the
+sample stands for (so irregular sampling needs no resampling). Switching state
+costs a fixed number of nats, which sets how much evidence a bout needs to
+survive: a 15 s run bout with clear cadence survives, a 2 s glitch does not.
+The most likely sequence is found with :func:`~stridecheck.segment.viterbi.viterbi_decode`.
+
+Thresholds adapt to the athlete: the walking and running cadence of *this*
+activity are fitted as a two-cluster mixture, and the speed and heart rate of
+each gait are then learned from the cadence clusters (or from the footpod's
+running bit). Without either, the speed clusters are fitted directly and
+refined by Viterbi training, since GPS speed is too noisy for a mixture of
+single readings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stridecheck.segment.features import (
+    DEVICE_RUN,
+    DEVICE_STOP,
+    DEVICE_WALK,
+    GPS_WINDOW_S,
+    NO_DEVICE_LABEL,
+    Evidence,
+)
+from stridecheck.segment.viterbi import viterbi_decode
+
+__all__ = [
+    "RUN",
+    "STATE_NAMES",
+    "STOP",
+    "WALK",
+    "GaitModel",
+    "HmmParams",
+    "HmmResult",
+    "fit_gait_model",
+    "hmm_evidence",
+    "sample_weights",
+    "segment_hmm",
+    "unusable_stretches",
+]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+#: Hidden states, in the order of the evidence columns.
+STOP, WALK, RUN = 0, 1, 2
+STATE_NAMES: tuple[str, str, str] = ("stop", "walk", "run")
+_LOG_FLOOR = math.log(1e-4)
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+@dataclass(frozen=True)
+class HmmParams:
+    """Tunable settings of the HMM segmenter (defaults from the walk/run literature).
+
+    Attributes
+    ----------
+    cadence_cut_spm
+        Prior walk/run cadence boundary, used when one gait only is present. [steps/min]
+    speed_cut_mps
+        Prior walk/run speed boundary, used without cadence. [m/s]
+    walk_cadence_spm, run_cadence_spm
+        Prior cluster centres. [steps/min]
+    walk_speed_mps, run_speed_mps
+        Prior cluster centres. [m/s]
+    stop_cadence_spm
+        Cadence below which a reading means standing (or a dropout). [steps/min]
+    stop_speed_mps
+        Scale of the speed read while standing (doubled for speed from positions). [m/s]
+    moving_speed_mps
+        A cadence near zero while the speed is at least this is read as a
+        cadence dropout, not as standing. [m/s]
+    min_cadence_gap_spm, min_speed_gap_mps
+        Smallest separation of two fitted clusters for both gaits to be
+        accepted as present. [steps/min], [m/s]
+    min_speed_ashman_d
+        Without cadence, the speed clusters must also be this well separated
+        (Ashman's D, separation over pooled spread).
+    speed_fit_window_s
+        Without cadence, speed is averaged over this window before the
+        clusters are fitted (GPS noise). [s]
+    min_speed_contrast_mps, min_gain_per_switch
+        Without cadence, faster bouts found only by decoding count as running
+        when they are at least this much faster than the walking [m/s] and
+        explain the speed better than one gait by at least this many nats per
+        switch of gait (speed errors counted once per GPS window). [nat]
+    run_walk_cost, walk_stop_cost, run_stop_cost
+        Cost of one switch between the two states. [nat]
+    evidence_cap
+        Largest log-evidence difference one signal gives per second. [nat/s]
+    cadence_weight, footpod_speed_weight, gps_speed_weight, positions_speed_weight, rsc_weight,
+    split_weight, lap_weight, heart_rate_weight
+        Reliability weights of the signals.
+    speed_with_cadence
+        Factor on the speed weight at samples that also have a cadence.
+    heart_rate_lag_s
+        Heart rate at ``t + lag`` is read as evidence for ``t``. [s]
+    max_sample_weight_s
+        Most time one sample can stand for. [s]
+    bridge_s
+        Gaps in usable data up to this long are bridged from what surrounds
+        them; longer ones are labelled ``unknown``. [s]
+    sensor_lag_s
+        Readings describe the time just before them (cadence and speed are
+        averaged over the last steps), so boundaries are moved this much
+        earlier. [s]
+    prior_seconds
+        Strength of the priors when fitting clusters, in seconds of data. [s]
+    """
+
+    cadence_cut_spm: float = 137.0
+    speed_cut_mps: float = 2.0
+    walk_cadence_spm: float = 115.0
+    run_cadence_spm: float = 160.0
+    walk_speed_mps: float = 1.45
+    run_speed_mps: float = 2.7
+    stop_cadence_spm: float = 40.0
+    stop_speed_mps: float = 0.25
+    moving_speed_mps: float = 0.8
+    min_cadence_gap_spm: float = 15.0
+    min_speed_gap_mps: float = 0.35
+    min_speed_ashman_d: float = 2.0
+    min_speed_contrast_mps: float = 0.55
+    min_gain_per_switch: float = 4.0
+    speed_fit_window_s: float = 10.0
+    run_walk_cost: float = 8.0
+    walk_stop_cost: float = 10.0
+    run_stop_cost: float = 14.0
+    evidence_cap: float = 4.0
+    cadence_weight: float = 1.0
+    footpod_speed_weight: float = 0.8
+    gps_speed_weight: float = 0.7
+    positions_speed_weight: float = 0.5
+    speed_with_cadence: float = 0.5
+    rsc_weight: float = 0.6
+    split_weight: float = 0.4
+    lap_weight: float = 0.15
+    heart_rate_weight: float = 0.1
+    heart_rate_lag_s: float = 30.0
+    max_sample_weight_s: float = 10.0
+    bridge_s: float = 30.0
+    sensor_lag_s: float = 1.0
+    prior_seconds: float = 30.0
+
+    def speed_weight(self, source: str) -> float:
+        """Reliability weight of speed from ``source`` (``footpod``, ``gps``, ``positions``)."""
+        return {
+            "footpod": self.footpod_speed_weight,
+            "gps": self.gps_speed_weight,
+            "positions": self.positions_speed_weight,
+        }.get(source, 0.0)
+
+    def cost_matrix(self) -> FloatArray:
+        """Switch costs between (stop, walk, run), zero on the diagonal. [nat]"""
+        c = np.zeros((3, 3))
+        c[WALK, RUN] = c[RUN, WALK] = self.run_walk_cost
+        c[STOP, WALK] = c[WALK, STOP] = self.walk_stop_cost
+        c[STOP, RUN] = c[RUN, STOP] = self.run_stop_cost
+        return c
+
+
+@dataclass
+class Gaussian:
+    """A 1-D normal distribution. ``mean`` and ``sd`` in the signal's unit."""
+
+    mean: float
+    sd: float
+
+
+@dataclass
+class GaitModel:
+    """Per-activity model of walking and running, fitted to the data.
+
+    Attributes
+    ----------
+    cadence
+        ``(walk, run)`` cadence clusters [steps/min], or ``None`` without cadence.
+    speed
+        ``(walk, run)`` speed clusters [m/s], or ``None`` without speed.
+    stop_speed_sd
+        Spread of speed read while standing. [m/s]
+    heart_rate
+        ``(stop, walk, run)`` heart rate per state [1/min], or ``None``.
+    gaits_seen
+        ``"both"``, ``"walk"`` or ``"run"``: which gaits the mixture found.
+    fitted_from
+        ``"cadence"``, ``"footpod running bit"``, ``"speed"`` or ``"none"``.
+    notes
+        Plain-language remarks for the methods text.
+    """
+
+    cadence: tuple[Gaussian, Gaussian] | None
+    speed: tuple[Gaussian, Gaussian] | None
+    stop_speed_sd: float
+    heart_rate: tuple[Gaussian, Gaussian, Gaussian] | None
+    gaits_seen: str
+    fitted_from: str
+    notes: list[str] = field(default_factory=list)
+
+    def cadence_boundary_spm(self) -> float:
+        """Cadence where walking and running are equally likely. [steps/min]"""
+        return _boundary(self.cadence) if self.cadence else float("nan")
+
+    def speed_boundary_mps(self) -> float:
+        """Speed where walking and running are equally likely. [m/s]"""
+        return _boundary(self.speed) if self.speed else float("nan")
+
+
+def _boundary(pair: tuple[Gaussian, Gaussian]) -> float:
+    lo, hi = pair
+    xs = np.linspace(lo.mean, hi.mean, 512)
+    diff = _logpdf(xs, lo) - _logpdf(xs, hi)
+    idx = int(np.argmin(np.abs(diff)))
+    return float(xs[idx])
+
+
+def _logpdf(x: FloatArray, g: Gaussian) -> FloatArray:
+    z = (x - g.mean) / g.sd
+    return -0.5 * z * z - math.log(g.sd) - _HALF_LOG_2PI
+
+
+@dataclass
+class HmmResult:
+    """What the HMM decoded, in time order.
+
+    Attributes
+    ----------
+    states
+        State per sample (:data:`STOP`, :data:`WALK`, :data:`RUN`).
+    margin
+        Max-marginal margin of the decoded state per sample. [nat]
+    model
+        The gait model used.
+    """
+
+    states: NDArray[np.intp]
+    margin: FloatArray
+    model: GaitModel
+
+
+def sample_weights(ev: Evidence, max_weight_s: float) -> FloatArray:
+    """Time each sample stands for: half the spacing to each neighbour, capped. [s]"""
+    n = len(ev)
+    if n == 0:
+        return np.zeros(0)
+    if n == 1:
+        return np.ones(1)
+    span = np.minimum(ev.span_s, max_weight_s)
+    w = np.empty(n)
+    w[0] = span[0]
+    w[1:-1] = 0.5 * (span[:-2] + span[1:-1])
+    w[-1] = span[-2]
+    return np.maximum(w, 0.0)
+
+
+def _two_cluster_fit(
+    x: FloatArray,
+    w: FloatArray,
+    lo: Gaussian,
+    hi: Gaussian,
+    *,
+    prior_weight: float,
+    min_sd: float,
+    iterations: int = 25,
+) -> tuple[Gaussian, Gaussian, float, float]:
+    """Weighted EM for two 1-D normal clusters, shrunk towards prior centres.
+
+    Returns the two clusters and the total weight assigned to each.
+    """
+    m = np.array([lo.mean, hi.mean])
+    s = np.array([lo.sd, hi.sd])
+    pi = np.array([0.5, 0.5])
+    prior_m = m.copy()
+    resp = np.zeros((2, len(x)))
+    for _ in range(iterations):
+        for k in range(2):
+            z = (x - m[k]) / s[k]
+            resp[k] = np.log(pi[k]) - 0.5 * z * z - np.log(s[k])
+        top = np.max(resp, axis=0)
+        resp = np.exp(resp - top)
+        resp /= resp.sum(axis=0)
+        wk = resp * w
+        tot = wk.sum(axis=1)
+        new_m = (wk @ x + prior_weight * prior_m) / (tot + prior_weight)
+        var = (np.sum(wk * (x[None, :] - new_m[:, None]) ** 2, axis=1) + prior_weight * s**2) / (
+            tot + prior_weight
+        )
+        s = np.maximum(np.sqrt(var), min_sd)
+        pi = np.clip(tot / max(tot.sum(), 1e-9), 1e-3, 1.0)
+        if np.allclose(new_m, m, atol=1e-3):
+            m = new_m
+            break
+        m = new_m
+    return (
+        Gaussian(float(m[0]), float(s[0])),
+        Gaussian(float(m[1]), float(s[1])),
+        float(tot[0]),
+        float(tot[1]),
+    )
+
+
+def _quantiles(x: FloatArray, w: FloatArray, qs: tuple[float, ...]) -> tuple[float, ...]:
+    """Weighted quantiles (``w`` is the time each value stands for)."""
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    if cum[-1] <= 0:
+        return tuple(float(np.quantile(x, q)) for q in qs)
+    pos = (cum - 0.5 * w[order]) / cum[-1]
+    return tuple(float(np.interp(q, pos, x[order])) for q in qs)
+
+
+def _binned(x: FloatArray, w: FloatArray, bins: int = 256) -> tuple[FloatArray, FloatArray]:
+    """Weighted histogram (bin centres, weights): EM on it is fast and all but exact."""
+    lo, hi = float(np.min(x)), float(np.max(x))
+    if len(x) <= bins or hi <= lo:
+        return x, w
+    counts, edges = np.histogram(x, bins=bins, range=(lo, hi), weights=w)
+    keep = counts > 0
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    return centres[keep], counts[keep]
+
+
+def _one_cluster(x: FloatArray, w: FloatArray, min_sd: float) -> Gaussian:
+    tot = float(w.sum())
+    mean = float(w @ x / tot)
+    sd = math.sqrt(float(w @ (x - mean) ** 2) / tot)
+    return Gaussian(mean, max(sd, min_sd))
+
+
+def _fit_gaits(
+    x: FloatArray,
+    w: FloatArray,
+    walk: Gaussian,
+    run: Gaussian,
+    *,
+    cut: float,
+    min_gap: float,
+    min_sd: float,
+    prior_seconds: float,
+    min_ashman_d: float = 2.0,
+    min_share: float = 0.01,
+) -> tuple[tuple[Gaussian, Gaussian], str]:
+    """Fit walking and running clusters of one signal; keep one if only one gait is there."""
+    if len(x) == 0 or float(w.sum()) <= 0:
+        return (walk, run), "none"
+    x, w = _binned(x, w)
+    # start from the data's own spread, so a bad prior cannot trap the fit
+    q_lo, q_hi, median = _quantiles(x, w, (0.15, 0.9, 0.5))
+    start_lo = Gaussian(float(q_lo), walk.sd)
+    start_hi = Gaussian(float(max(q_hi, q_lo + min_gap)), run.sd)
+    lo, hi, w_lo, w_hi = _two_cluster_fit(
+        x, w, start_lo, start_hi, prior_weight=prior_seconds, min_sd=min_sd
+    )
+    # Ashman's D: separation of the two clusters in units of their pooled spread
+    ashman_d = math.sqrt(2.0) * (hi.mean - lo.mean) / math.hypot(lo.sd, hi.sd)
+    both = (
+        hi.mean - lo.mean >= min_gap
+        and min(w_lo, w_hi) >= max(10.0, min_share * float(w.sum()))
+        and ashman_d >= min_ashman_d
+    )
+    if both:
+        # one pooled spread: the walk/run boundary then lies midway between the
+        # clusters instead of being pushed towards the tighter one
+        pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
+        return (Gaussian(lo.mean, pooled), Gaussian(hi.mean, pooled)), "both"
+    single = _one_cluster(x, w, min_sd)
+    if median >= cut:
+        gap = max(run.mean - walk.mean, min_gap)
+        walk_fix = Gaussian(min(walk.mean, single.mean - gap), walk.sd)
+        return (walk_fix, single), "run"
+    gap = max(run.mean - walk.mean, min_gap)
+    run_fix = Gaussian(max(run.mean, single.mean + gap), run.sd)
+    return (single, run_fix), "walk"
+
+
+def _weighted_gaussian(
+    x: FloatArray, w: FloatArray, fallback: Gaussian, prior_seconds: float, min_sd: float
+) -> Gaussian:
+    ok = np.isfinite(x) & (w > 0)
+    tot = float(w[ok].sum())
+    if tot <= 0:
+        return fallback
+    xs, ws = x[ok], w[ok]
+    mean = (float(ws @ xs) + prior_seconds * fallback.mean) / (tot + prior_seconds)
+    var = (float(ws @ (xs - mean) ** 2) + prior_seconds * fallback.sd**2) / (tot + prior_seconds)
+    return Gaussian(mean, max(math.sqrt(var), min_sd))
+
+
+def _speed_per_gait(
+    speed: FloatArray,
+    weights: FloatArray,
+    run_share: FloatArray,
+    priors: tuple[Gaussian, Gaussian],
+    *,
+    params: HmmParams,
+    min_sd: float,
+    keep_apart: bool = True,
+) -> tuple[Gaussian, Gaussian]:
+    """Walking and running speed from samples whose gait is known (share of running, 0-1).
+
+    With ``keep_apart`` the running speed is kept at least a little above the
+    walking speed (the gait clusters then still say something where they overlap).
+    """
+    walk_v = _weighted_gaussian(
+        speed, weights * (1 - run_share), priors[0], params.prior_seconds, min_sd
+    )
+    run_v = _weighted_gaussian(speed, weights * run_share, priors[1], params.prior_seconds, min_sd)
+    if keep_apart and run_v.mean <= walk_v.mean + 0.2:
+        run_v = Gaussian(walk_v.mean + max(0.2, params.min_speed_gap_mps), run_v.sd)
+    pooled = math.sqrt(0.5 * (walk_v.sd**2 + run_v.sd**2))
+    return Gaussian(walk_v.mean, pooled), Gaussian(run_v.mean, pooled)
+
+
+def _lagged(ev: Evidence, values: FloatArray, lag_s: float) -> FloatArray:
+    ok = np.isfinite(values)
+    if ok.sum() < 2:
+        return np.full(len(ev), np.nan)
+    shifted = np.interp(ev.t_s + lag_s, ev.t_s[ok], values[ok], left=np.nan, right=np.nan)
+    return np.asarray(shifted, dtype=float)
+
+
+def _smoothed(ev: Evidence, values: FloatArray, window_s: float) -> FloatArray:
+    """Centred moving average over ``window_s`` seconds of time (NaNs skipped)."""
+    ok = np.isfinite(values)
+    if window_s <= 0 or ok.sum() < 2:
+        return values
+    w = np.where(ok, 1.0, 0.0)
+    csum = np.concatenate([[0.0], np.cumsum(np.where(ok, values, 0.0))])
+    ccnt = np.concatenate([[0.0], np.cumsum(w)])
+    lo = np.searchsorted(ev.t_s, ev.t_s - window_s / 2.0, side="left")
+    hi = np.searchsorted(ev.t_s, ev.t_s + window_s / 2.0, side="right")
+    cnt = ccnt[hi] - ccnt[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (csum[hi] - csum[lo]) / cnt
+    return np.where(cnt > 0, out, np.nan)
+
+
+def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> GaitModel:
+    """Fit this activity's walking and running clusters.
+
+    Cadence is fitted first when present (the strongest signal); the speed of
+    each gait is then learned from the samples the cadence clusters assign.
+    Without cadence, the speed mixture is fitted directly.
+    """
+    notes: list[str] = []
+    gps = ev.speed_source == "positions"
+    stop_speed_sd = params.stop_speed_mps * (2.0 if gps else 1.0)
+    speed_min_sd = 0.25 if gps else 0.12
+    prior_walk_v = Gaussian(params.walk_speed_mps, 0.3 if gps else 0.2)
+    prior_run_v = Gaussian(params.run_speed_mps, 0.5 if gps else 0.35)
+    active = ~ev.paused
+    cad = ev.cadence_spm
+    cad_ok = active & np.isfinite(cad) & (cad >= params.stop_cadence_spm)
+    speed = ev.speed_mps
+    cadence_pair: tuple[Gaussian, Gaussian] | None = None
+    speed_pair: tuple[Gaussian, Gaussian] | None = None
+    gaits = "both"
+    fitted_from = "none"
+    run_share = np.zeros(len(ev))
+    if cad_ok.sum() >= 5:
+        cadence_pair, gaits = _fit_gaits(
+            cad[cad_ok],
+            weights[cad_ok],
+            Gaussian(params.walk_cadence_spm, 8.0),
+            Gaussian(params.run_cadence_spm, 8.0),
+            cut=params.cadence_cut_spm,
+            min_gap=params.min_cadence_gap_spm,
+            min_sd=3.0,
+            prior_seconds=params.prior_seconds,
+        )
+        fitted_from = "cadence"
+        lo, hi = cadence_pair
+        lw = _logpdf(cad[cad_ok], lo)
+        lr = _logpdf(cad[cad_ok], hi)
+        run_share[cad_ok] = 1.0 / (1.0 + np.exp(np.clip(lw - lr, -50, 50)))
+        if ev.speed_source != "none":
+            v_ok = cad_ok & np.isfinite(speed)
+            speed_pair = _speed_per_gait(
+                speed[v_ok],
+                weights[v_ok],
+                run_share[v_ok],
+                (prior_walk_v, prior_run_v),
+                params=params,
+                min_sd=speed_min_sd,
+            )
+    elif ev.speed_source != "none" and np.isfinite(ev.rsc_running[active]).sum() >= 10:
+        # the footpod says which gait it sees: learn each gait's speed from it
+        bit_ok = active & np.isfinite(ev.rsc_running) & np.isfinite(speed)
+        run_share[bit_ok] = ev.rsc_running[bit_ok]
+        speed_pair = _speed_per_gait(
+            speed[bit_ok],
+            weights[bit_ok],
+            run_share[bit_ok],
+            (prior_walk_v, prior_run_v),
+            params=params,
+            min_sd=speed_min_sd,
+            keep_apart=False,
+        )
+        fitted_from = "footpod running bit"
+    elif ev.speed_source != "none":
+        smooth = _smoothed(ev, speed, params.speed_fit_window_s)
+        v_ok = active & np.isfinite(smooth) & (smooth >= 0.7)
+        if v_ok.sum() >= 5:
+            speed_pair, gaits = _fit_gaits(
+                smooth[v_ok],
+                weights[v_ok],
+                prior_walk_v,
+                prior_run_v,
+                cut=params.speed_cut_mps,
+                min_gap=params.min_speed_gap_mps,
+                min_sd=speed_min_sd,
+                prior_seconds=params.prior_seconds,
+                min_ashman_d=params.min_speed_ashman_d,
+                min_share=0.05,
+            )
+            fitted_from = "speed"
+            lo, hi = speed_pair
+            run_share[v_ok] = 1.0 / (
+                1.0 + np.exp(np.clip(_logpdf(speed[v_ok], lo) - _logpdf(speed[v_ok], hi), -50, 50))
+            )
+        else:
+            speed_pair = (prior_walk_v, prior_run_v)
+            gaits = "walk"
+    if gaits != "both" and fitted_from != "none":
+        notes.append(f"only {'walking' if gaits == 'walk' else 'running'} was found")
+
+    heart: tuple[Gaussian, Gaussian, Gaussian] | None = None
+    if fitted_from != "none" and np.isfinite(ev.heart_rate_bpm).sum() >= 10:
+        hr = _lagged(ev, ev.heart_rate_bpm, params.heart_rate_lag_s)
+        moving = (run_share > 0) | cad_ok
+        walk_hr = _weighted_gaussian(
+            hr,
+            weights * (1 - run_share) * moving,
+            Gaussian(110.0, 15.0),
+            params.prior_seconds,
+            6.0,
+        )
+        run_hr = _weighted_gaussian(
+            hr, weights * run_share * moving, Gaussian(150.0, 15.0), params.prior_seconds, 6.0
+        )
+        if run_hr.mean > walk_hr.mean + 5.0:
+            heart = (Gaussian(walk_hr.mean - 5.0, walk_hr.sd + 5.0), walk_hr, run_hr)
+    return GaitModel(
+        cadence=cadence_pair,
+        speed=speed_pair,
+        stop_speed_sd=stop_speed_sd,
+        heart_rate=heart,
+        gaits_seen=gaits,
+        fitted_from=fitted_from,
+        notes=notes,
+    )
+
+
+def _capped(ll: FloatArray, cap: float) -> FloatArray:
+    """Shift rows so the best state is 0 and clip the rest at ``-cap``. NaN rows become 0."""
+    top = np.max(ll, axis=1, keepdims=True)
+    out = np.maximum(ll - top, -cap)
+    out[~np.isfinite(out)] = 0.0
+    return out
+
+
+def _label_evidence(codes: NDArray[np.int8], match_p: float) -> FloatArray:
+    """Log evidence from device label codes: ``match_p`` for the named state."""
+    out = np.zeros((len(codes), 3))
+    has = codes != NO_DEVICE_LABEL
+    if not has.any():
+        return out
+    miss = math.log((1.0 - match_p) / 2.0)
+    out[has] = miss
+    for code, state in ((DEVICE_STOP, STOP), (DEVICE_WALK, WALK), (DEVICE_RUN, RUN)):
+        out[codes == code, state] = math.log(match_p)
+    return out - np.max(out, axis=1, keepdims=True)
+
+
+def hmm_evidence(
+    ev: Evidence, model: GaitModel, params: HmmParams, weights: FloatArray
+) -> FloatArray:
+    """Combined log evidence per sample and state, ``(T, 3)``, scaled by sample time. [nat]"""
+    n = len(ev)
+    total = np.zeros((n, 3))
+    cap = params.evidence_cap
+    cadence_used = np.zeros(n, dtype=bool)
+    if model.cadence is not None:
+        cad = ev.cadence_spm
+        ok = np.isfinite(cad)
+        c = np.where(ok, cad, 0.0)
+        walk, run = model.cadence
+        ll = np.empty((n, 3))
+        ll[:, STOP] = _logpdf(c, Gaussian(0.0, params.stop_cadence_spm / 3.0))
+        ll[:, WALK] = _logpdf(c, walk)
+        ll[:, RUN] = _logpdf(c, run)
+        np.maximum(ll, _LOG_FLOOR, out=ll)
+        ev_c = _capped(ll, cap)
+        # a cadence near zero may be a wrist dropout: it counts for less, and
+        # nothing at all while the speed says the athlete is moving
+        low = c < params.stop_cadence_spm
+        ev_c[low] *= 0.5
+        dropout = low & (ev.speed_mps >= params.moving_speed_mps)
+        ev_c[~ok | dropout] = 0.0
+        cadence_used = ok & ~dropout
+        total += params.cadence_weight * ev_c
+    if model.speed is not None and ev.speed_source != "none":
+        v = ev.speed_mps
+        ok = np.isfinite(v)
+        vv = np.where(ok, v, 0.0)
+        walk_v, run_v = model.speed
+        ll = np.empty((n, 3))
+        ll[:, STOP] = _logpdf(vv, Gaussian(0.0, model.stop_speed_sd)) + math.log(2.0)
+        ll[:, WALK] = _logpdf(vv, walk_v)
+        ll[:, RUN] = _logpdf(vv, run_v)
+        # running faster than the fitted centre is still running
+        ll[:, RUN] = np.where(
+            vv > run_v.mean, _logpdf(np.full(1, run_v.mean), run_v)[0], ll[:, RUN]
+        )
+        np.maximum(ll, _LOG_FLOOR, out=ll)
+        ev_v = _capped(ll, cap)
+        ev_v[~ok] = 0.0
+        weight = np.full(n, params.speed_weight(ev.speed_source))
+        if model.cadence is not None:
+            # speed lags cadence at every change of gait: with cadence, it mainly
+            # tells standing from moving and carries cadence dropouts
+            weight[cadence_used] *= params.speed_with_cadence
+        total += weight[:, None] * ev_v
+    if np.isfinite(ev.rsc_running).any():
+        bit = ev.rsc_running
+        ll = np.zeros((n, 3))
+        on = bit > 0.5
+        off = bit <= 0.5
+        ll[on] = np.log([0.1, 0.1, 0.9])
+        ll[off] = np.log([0.45, 0.45, 0.1])
+        total += params.rsc_weight * _capped(ll, cap)
+    total += params.split_weight * _label_evidence(ev.split_label, 0.8)
+    total += params.lap_weight * _label_evidence(ev.lap_label, 0.6)
+    if model.heart_rate is not None:
+        hr = _lagged(ev, ev.heart_rate_bpm, params.heart_rate_lag_s)
+        ok = np.isfinite(hr)
+        h = np.where(ok, hr, 0.0)
+        ll = np.stack([_logpdf(h, g) for g in model.heart_rate], axis=1)
+        ev_h = _capped(ll, 2.0)
+        ev_h[~ok] = 0.0
+        total += params.heart_rate_weight * ev_h
+    return total * weights[:, None]
+
+
+def unusable_stretches(ev: Evidence, bridge_s: float) -> BoolArray:
+    """True for samples inside a stretch without usable data longer than ``bridge_s``."""
+    bad = ~ev.usable & ~ev.paused
+    out = np.zeros(len(ev), dtype=bool)
+    if not bad.any():
+        return out
+    edges = np.diff(np.concatenate([[0], bad.astype(np.int8), [0]]))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # exclusive
+    for a, b in zip(starts, ends, strict=True):
+        t_end = ev.t_s[b] if b < len(ev) else ev.t_s[-1]
+        t_start = ev.t_s[a - 1] if a > 0 else ev.t_s[0]
+        if t_end - t_start > bridge_s:
+            out[a:b] = True
+    return out
+
+
+def segment_hmm(ev: Evidence, params: HmmParams, blocked: BoolArray) -> HmmResult:
+    """Decode stop / walk / run for every sample.
+
+    Parameters
+    ----------
+    ev
+        Evidence in time order.
+    params
+        Settings.
+    blocked
+        Samples the model must not use (paused, or inside a long data gap); the
+        chain restarts freely after them. Their decoded state is meaningless.
+
+    Returns
+    -------
+    HmmResult
+    """
+    weights = sample_weights(ev, params.max_sample_weight_s)
+    model = fit_gait_model(ev, params, weights)
+    n = len(ev)
+    base = params.cost_matrix()
+    if n > 1:
+        reset = blocked[:-1] | blocked[1:] | (ev.span_s[:-1] > params.bridge_s)
+        cost = np.broadcast_to(base, (n - 1, 3, 3)).copy()
+        cost[reset] = 0.0
+    else:
+        cost = base
+    if model.fitted_from == "speed":
+        model = _train_speed_gaits(ev, params, model, weights=weights, cost=cost, blocked=blocked)
+    evidence = hmm_evidence(ev, model, params, weights)
+    evidence[blocked] = 0.0
+    result = viterbi_decode(evidence, cost)
+    return HmmResult(result.states, result.margin, model)
+
+
+def _train_speed_gaits(
+    ev: Evidence,
+    params: HmmParams,
+    model: GaitModel,
+    *,
+    weights: FloatArray,
+    cost: FloatArray,
+    blocked: BoolArray,
+) -> GaitModel:
+    """Refine speed-only gait clusters by Viterbi training (decode, re-fit, repeat).
+
+    The decoded sequence uses the time structure of the bouts, which a mixture
+    of single readings ignores; noisy GPS speed needs it. Starting from the
+    10th and 90th percentiles of moving speed, the walk and run speeds are
+    re-estimated from the decoded states. Both gaits are kept when the mixture
+    fit found them, or when the decoded faster bouts clearly stand out: see
+    ``min_speed_contrast_mps`` and ``min_gain_per_switch`` of :class:`HmmParams`
+    (and at least 30 s of them).
+    """
+    speed = ev.speed_mps
+    moving = ~blocked & np.isfinite(speed) & (speed >= 0.7)
+    if moving.sum() < 10 or model.speed is None:
+        return model
+    min_sd = 0.25 if ev.speed_source == "positions" else 0.12
+    if model.gaits_seen == "both":
+        walk, run = model.speed
+    else:
+        q_lo, q_hi = np.quantile(speed[moving], [0.1, 0.9])
+        pooled = model.speed[0].sd
+        walk, run = Gaussian(float(q_lo), pooled), Gaussian(float(q_hi), pooled)
+    trial = GaitModel(None, (walk, run), model.stop_speed_sd, None, "both", "speed", [])
+    run_time = 0.0
+    for _ in range(3):
+        evidence = hmm_evidence(ev, trial, params, weights)
+        evidence[blocked] = 0.0
+        states = viterbi_decode(evidence, cost).states
+        is_walk = moving & (states == WALK)
+        is_run = moving & (states == RUN)
+        run_time = float(weights[is_run].sum())
+        walk = _weighted_gaussian(
+            speed[is_walk], weights[is_walk], walk, params.prior_seconds, 0.0
+        )
+        run = _weighted_gaussian(speed[is_run], weights[is_run], run, params.prior_seconds, 0.0)
+        pooled = max(math.sqrt(0.5 * (walk.sd**2 + run.sd**2)), min_sd)
+        walk, run = Gaussian(walk.mean, pooled), Gaussian(run.mean, pooled)
+        trial = GaitModel(None, (walk, run), model.stop_speed_sd, None, "both", "speed", [])
+    # evidence for two gaits over one: likelihood gain per switch of gait, with
+    # the gain divided by the time over which speed errors are correlated
+    both_gaits = moving & ((states == WALK) | (states == RUN))
+    single = _weighted_gaussian(speed[both_gaits], weights[both_gaits], walk, 0.0, min_sd)
+    two = np.where(states == RUN, _logpdf(speed, run), _logpdf(speed, walk))
+    gain = float(np.sum((weights * (two - _logpdf(speed, single)))[both_gaits]))
+    gain /= GPS_WINDOW_S if ev.speed_source == "positions" else 2.0
+    switches = int(np.count_nonzero(np.diff(states[both_gaits]) != 0))
+    plausible = (
+        run.mean - walk.mean >= params.min_speed_contrast_mps
+        and gain / max(switches, 1) >= params.min_gain_per_switch
+        and run_time >= 30.0
+    )
+    if model.gaits_seen == "both" or plausible:
+        return GaitModel(
+            None, (walk, run), model.stop_speed_sd, model.heart_rate, "both", "speed", []
+        )
+    return model
