@@ -28,6 +28,7 @@ from stridecheck.errors import (
     XmlSecurityError,
 )
 from stridecheck.io import read
+from stridecheck.segment import Segmentation, segment
 
 try:
     __version__ = version("stridecheck")
@@ -46,6 +47,7 @@ __all__ = [
     "FitHeaderError",
     "GpxError",
     "InputError",
+    "Segmentation",
     "StrideCheckError",
     "StrideCheckWarning",
     "TcxError",
@@ -53,4 +55,5 @@ __all__ = [
     "XmlSecurityError",
     "__version__",
     "read",
+    "segment",
 ]

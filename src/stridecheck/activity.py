@@ -223,8 +223,9 @@ class Activity:
         t = self.samples["elapsed_s"].to_numpy(dtype=float)
         dt_s = np.diff(t)
         if "timer_running" in self.samples:
+            # a sample's flag is the timer state from that sample on
             running = self.samples["timer_running"].to_numpy(dtype=bool)
-            dt_s = dt_s[running[1:] & running[:-1]]
+            dt_s = dt_s[running[:-1]]
         return float(np.nansum(dt_s))
 
     @property
@@ -270,7 +271,7 @@ def finalize_samples(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.index.tz is None:
         raise ValueError("samples must be timezone-aware (UTC); naive times are ambiguous")
     out = frame.copy()
-    out.index = out.index.tz_convert("UTC").as_unit("ns")
+    out.index = pd.DatetimeIndex(out.index).tz_convert("UTC").as_unit("ns")
     out.index.name = "time"
     out = out.sort_index(kind="stable")
     out = out[~out.index.duplicated(keep="last")]

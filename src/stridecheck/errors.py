@@ -161,7 +161,7 @@ class ProgramError(StrideCheckError):
         super().__init__(f"{where}: {problem}")
 
 
-class ErrorPolicy(str, enum.Enum):
+class ErrorPolicy(enum.StrEnum):
     """What to do with malformed input that can be partly recovered."""
 
     RAISE = "raise"

@@ -11,10 +11,10 @@ What is written
 ``file_id`` (type ``activity``, manufacturer ``development`` (255), product
 :data:`PRODUCT_ID`, product name ``"stridecheck"``), ``device_info`` (the
 creator), ``event`` timer ``start`` at the first sample, ``stop_all`` where the
-timer stops (before the first sample with ``timer_running`` False, stamped with
-the time of the last running sample so that the stopped sample lies strictly
-inside the pause), ``start`` at the first sample where it runs again,
-``stop_all`` at the last sample; one ``record`` per sample; ``hrv`` messages when
+timer stops (stamped at the first sample with ``timer_running`` False: in
+:mod:`stridecheck.io.fit`'s convention a sample's flag is the timer state from
+that sample on), ``start`` at the first sample where it runs again,
+``stop_all`` one second after the last sample; one ``record`` per sample; ``hrv`` messages when
 the activity has RR intervals; ``lap`` messages (one per row of
 ``activity.laps``, or one for the whole activity); one ``session``; one
 ``activity``.
@@ -197,7 +197,7 @@ def _timer_s(samples: pd.DataFrame, times: list[dt.datetime], a: int, b: int) ->
     running = _running(samples)
     total = 0.0
     for i in range(a + 1, b + 1):
-        if running[i - 1] and running[i]:
+        if running[i - 1]:  # the flag holds from its sample on
             total += (times[i] - times[i - 1]).total_seconds()
     return total
 
@@ -353,14 +353,13 @@ def write_fit(
             enc.write_mesg({"mesg_num": _MESG["hrv"], "time": hrv[h][1]})
             h += 1
         for e in before.get(i, []):
-            # a stop is stamped at the last running sample, so the first stopped
-            # sample lies strictly inside the pause (readers count samples stamped
-            # exactly at a timer event as running)
-            when = times[i - 1] if e == "stop_all" and i > 0 else times[i]
-            enc.write_mesg(_event(when, e))
+            # stamped at the record it precedes: a sample stamped at a stop is the
+            # first one of the pause (stridecheck.io.fit's timer convention)
+            enc.write_mesg(_event(times[i], e))
         enc.write_mesg(rec)
     for e in after:
-        enc.write_mesg(_event(times[-1], e))
+        # the last record covers the second that starts at its stamp
+        enc.write_mesg(_event(times[-1] + dt.timedelta(seconds=1), e))
     for _, chunk in hrv[h:]:
         enc.write_mesg({"mesg_num": _MESG["hrv"], "time": chunk})
 

@@ -1,0 +1,200 @@
+"""What every command shares: consoles, exit codes, error handling, safe output.
+
+The command line promises three exit codes:
+
+- :data:`EXIT_OK` (0): everything worked;
+- :data:`EXIT_INTERNAL` (1): a bug in stridecheck (anything unexpected);
+- :data:`EXIT_INPUT` (2): bad input, a bad path or a bad option: any
+  :class:`~stridecheck.errors.StrideCheckError`. One line goes to standard
+  error, ``stridecheck: error: <file>: <reason>``, and no traceback.
+
+Commands wrap their body in :func:`guarded` so the promise holds however they
+are invoked (console script, ``python -m stridecheck`` or a test runner).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import math
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from stridecheck.errors import InputError, StrideCheckError
+
+__all__ = [
+    "DEBUG_ENV",
+    "EXIT_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "atomic_output",
+    "err_console",
+    "fail",
+    "format_distance",
+    "format_duration",
+    "guarded",
+    "out_console",
+    "report_error",
+    "report_warning",
+]
+
+#: Exit status: success.
+EXIT_OK = 0
+#: Exit status: an unexpected internal error (a bug).
+EXIT_INTERNAL = 1
+#: Exit status: bad input (a file, a path or an option).
+EXIT_INPUT = 2
+#: Set this environment variable to any non-empty value to see tracebacks of internal errors.
+DEBUG_ENV = "STRIDECHECK_DEBUG"
+
+#: Rich console for results (standard output).
+out_console = Console(highlight=False)
+#: Rich console for errors, warnings and progress (standard error).
+err_console = Console(stderr=True, highlight=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _line(text: str) -> None:
+    """Write one plain line to standard error (no markup, no wrapping)."""
+    typer.echo(text, err=True)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device so the exit flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+def report_error(error: StrideCheckError) -> None:
+    """Print ``stridecheck: error: <file>: <reason>`` as one line on standard error."""
+    message = " ".join(str(error).split())
+    _line(f"stridecheck: error: {message}")
+
+
+def report_warning(source: str | os.PathLike[str], message: str) -> None:
+    """Print ``stridecheck: warning: <file>: <message>`` as one line on standard error."""
+    text = " ".join(message.split())
+    _line(f"stridecheck: warning: {source}: {text}")
+
+
+def fail(path: str | os.PathLike[str] | None, reason: str) -> NoReturn:
+    """Stop a command for bad input: raise :class:`~stridecheck.errors.InputError`.
+
+    :func:`guarded` turns it into the one-line message and exit status 2.
+    """
+    raise InputError(path, reason)
+
+
+def guarded(func: Callable[P, R]) -> Callable[P, R]:
+    """Give a command the command line's error contract (see module docs).
+
+    ``typer.Exit`` and Typer's own usage errors pass through untouched.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except StrideCheckError as exc:
+            report_error(exc)
+            raise typer.Exit(EXIT_INPUT) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+            _silence_stdout()
+            raise typer.Exit(EXIT_OK) from None
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV):
+                _line(traceback.format_exc().rstrip())
+            message = " ".join(str(exc).split())
+            _line(
+                f"stridecheck: internal error: {type(exc).__name__}: {message} "
+                f"(a bug in stridecheck; set {DEBUG_ENV}=1 to see the traceback)"
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read without changing it for good)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, *, force: bool = False) -> Iterator[Path]:
+    """Write a file all at once: yield a temporary path beside ``path``, then rename.
+
+    The caller writes the complete content to the yielded path; when the block
+    ends without an exception the file is renamed onto ``path`` (atomic on one
+    file system), otherwise it is removed, so a failure never leaves a partial
+    or damaged output behind.
+
+    Parameters
+    ----------
+    path
+        Final output path.
+    force
+        Replace ``path`` when it already exists (otherwise that is an error).
+
+    Raises
+    ------
+    InputError
+        When ``path`` exists and ``force`` is false, is a folder, its folder does
+        not exist, or it cannot be written.
+    """
+    if path.is_dir():
+        fail(path, "is a folder; give a file name")
+    if path.exists() and not force:
+        fail(path, "already exists (use --force to overwrite)")
+    if not path.parent.is_dir():
+        fail(path, f"folder {path.parent} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        fail(path, f"cannot be written ({exc.strerror or exc})")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        tmp.chmod(0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(path, f"cannot be written ({exc.strerror or exc})")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def format_duration(seconds: float) -> str:
+    """Format a duration as ``H:MM:SS`` (``-`` when unknown). [s]"""
+    if not math.isfinite(seconds):
+        return "-"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def format_distance(metres: float) -> str:
+    """Format a distance in kilometres with two decimals (``-`` when unknown). [m]"""
+    if not math.isfinite(metres):
+        return "-"
+    return f"{metres / 1000.0:.2f} km"
