@@ -1,0 +1,442 @@
+"""Adherence of a whole cohort: one folder per participant in, tidy tables out.
+
+The cohort folder holds one folder per participant with their activity files
+(FIT, GPX, TCX, also ``.gz`` and zips) and an ``enrollment.toml``::
+
+    start = 2026-03-02          # first day of week 1 (TOML date or "YYYY-MM-DD")
+    program = "couch-to-5k"     # optional: built-in name or TOML path (relative to the folder)
+
+Each participant is one task, run in a local process pool (default) or on a
+Dask cluster (:mod:`distributed`): read and segment every file, match the
+activities to the calendar and compute the trial's measures with
+:func:`stridecheck.compliance.adherence`. A file that cannot be read becomes a
+row of the ``errors`` table; it never stops the run.
+
+Tables (:func:`run_cohort`):
+
+``sessions``
+    participant x prescribed session: the calendar, the matched activity, its
+    score and category (columns of ``AdherenceReport.sessions``).
+``weekly``
+    participant x program week (columns of ``AdherenceReport.weeks``).
+``participants``
+    one row per participant: :data:`PARTICIPANT_COLUMNS`.
+``errors``
+    ``participant, file, error, reason``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import math
+import os
+import time
+import tomllib
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stridecheck.compliance import ScoredActivity, adherence
+from stridecheck.errors import InputError, StrideCheckError
+from stridecheck.importer import (
+    Candidate,
+    Rejection,
+    content_sha256,
+    iter_candidates,
+    process_context,
+)
+from stridecheck.io import read
+from stridecheck.pipeline import COMPLY_METHOD, scored_activity
+from stridecheck.programs import Program, load_program
+
+__all__ = [
+    "ENROLLMENT_FILE",
+    "ERROR_COLUMNS",
+    "PARTICIPANT_COLUMNS",
+    "TABLES",
+    "CohortResult",
+    "ParticipantOutput",
+    "ParticipantTask",
+    "cohort_tasks",
+    "process_participant",
+    "run_cohort",
+    "write_tables",
+]
+
+#: Name of the per-participant enrolment file.
+ENROLLMENT_FILE = "enrollment.toml"
+#: The tables a cohort run writes, in order.
+TABLES: tuple[str, ...] = ("sessions", "weekly", "participants", "errors")
+#: Columns of the ``participants`` table.
+PARTICIPANT_COLUMNS: tuple[str, ...] = (
+    "participant",
+    "program",
+    "start",
+    "activities",
+    "unplanned_activities",
+    "sessions_prescribed",
+    "sessions_done",
+    "sessions_completed",
+    "adherence_pct",
+    "completion_pct",
+    "sessions_per_week",
+    "interruptions",
+    "longest_missed_run",
+    "mean_score",
+    "weekly_run_km",
+    "weekly_run_km_first",
+    "weekly_run_km_last",
+    "weeks_progression_ready",
+    "files_rejected",
+)
+#: Columns of the ``errors`` table.
+ERROR_COLUMNS: tuple[str, ...] = ("participant", "file", "error", "reason")
+
+
+@dataclass(frozen=True)
+class ParticipantTask:
+    """One participant's work: their folder and the cohort-wide settings."""
+
+    participant: str
+    folder: str
+    program: Program | None
+    as_of: dt.date | None = None
+
+
+@dataclass
+class ParticipantOutput:
+    """One participant's rows of the cohort tables."""
+
+    participant: str
+    sessions: pd.DataFrame
+    weekly: pd.DataFrame
+    summary: dict[str, Any] | None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    files: int = 0
+
+
+@dataclass
+class CohortResult:
+    """The cohort tables and how the run went."""
+
+    tables: dict[str, pd.DataFrame]
+    participants: int
+    files: int
+    elapsed_s: float
+
+    @property
+    def files_per_s(self) -> float:
+        """Activity files handled per second. [1/s]"""
+        return self.files / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+def _error(participant: str, file: str, error: str, reason: str) -> dict[str, str]:
+    return {"participant": participant, "file": file, "error": error, "reason": reason}
+
+
+def _enrollment(task: ParticipantTask) -> tuple[Program, dt.date]:
+    """Read a participant's ``enrollment.toml``; :class:`InputError` when unusable."""
+    path = Path(task.folder) / ENROLLMENT_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "missing: every participant folder needs one") from None
+    except (OSError, UnicodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(path, f"cannot be read ({exc})") from None
+    raw_start = data.get("start")
+    if isinstance(raw_start, dt.datetime):
+        start = raw_start.date()
+    elif isinstance(raw_start, dt.date):
+        start = raw_start
+    elif isinstance(raw_start, str):
+        try:
+            start = dt.date.fromisoformat(raw_start.strip())
+        except ValueError:
+            raise InputError(path, f"start {raw_start!r} is not a date like 2026-03-02") from None
+    else:
+        raise InputError(path, "needs 'start = YYYY-MM-DD' (the first day of week 1)")
+    raw_program = data.get("program")
+    if raw_program is None:
+        if task.program is None:
+            raise InputError(path, "names no program and the cohort run has no --program")
+        return task.program, start
+    if not isinstance(raw_program, str):
+        raise InputError(path, "'program' must be a built-in name or a TOML file path")
+    local = Path(task.folder) / raw_program
+    return load_program(local if local.is_file() else raw_program), start
+
+
+def _activities(task: ParticipantTask, out: ParticipantOutput) -> Iterator[tuple[str, Candidate]]:
+    """The participant's activity candidates (deduplicated); problems go to ``out.errors``."""
+    seen: set[str] = set()
+    prefix = task.folder.rstrip(os.sep) + os.sep
+    for item in iter_candidates([task.folder]):
+        if isinstance(item, str):
+            continue
+        label = item.label.removeprefix(prefix) if isinstance(item, Candidate) else ""
+        if isinstance(item, Rejection):
+            out.files += 1
+            name = item.source.removeprefix(prefix)
+            out.errors.append(_error(task.participant, name, "Rejected", item.reason))
+            continue
+        out.files += 1
+        try:
+            sha = content_sha256(item.data, label)
+        except StrideCheckError as exc:
+            out.errors.append(
+                _error(task.participant, label, type(exc).__name__, getattr(exc, "reason", ""))
+            )
+            continue
+        if sha in seen:
+            continue
+        seen.add(sha)
+        yield label, item
+
+
+def process_participant(task: ParticipantTask) -> ParticipantOutput:
+    """Read, segment and score one participant's activities (runs in a worker).
+
+    Never raises for bad input: unreadable files and enrolment problems become
+    rows of ``errors``.
+    """
+    out = ParticipantOutput(task.participant, pd.DataFrame(), pd.DataFrame(), None)
+    try:
+        program, start = _enrollment(task)
+    except StrideCheckError as exc:
+        out.errors.append(_error(task.participant, ENROLLMENT_FILE, type(exc).__name__, str(exc)))
+        return out
+    scored: list[ScoredActivity] = []
+    for label, candidate in _activities(task, out):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                activity = read(candidate.data, errors="warn")
+            if len(activity.samples) < 2:
+                raise InputError(label, "holds fewer than two samples")
+            activity.meta.source_path = label
+            scored.append(scored_activity(activity, label))
+        except StrideCheckError as exc:
+            reason = getattr(exc, "reason", None) or str(exc)
+            out.errors.append(_error(task.participant, label, type(exc).__name__, reason))
+        except Exception as exc:  # a bug on one file must not stop the cohort
+            out.errors.append(
+                _error(task.participant, label, type(exc).__name__, f"internal error: {exc}")
+            )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = adherence(program, start, scored, as_of=task.as_of, method=COMPLY_METHOD)
+    out.sessions = report.sessions.assign(participant=task.participant)
+    out.weekly = report.weeks.assign(participant=task.participant)
+    out.summary = _participant_row(task.participant, report.summary, report.weeks, out)
+    return out
+
+
+def _participant_row(
+    participant: str, summary: dict[str, Any], weeks: pd.DataFrame, out: ParticipantOutput
+) -> dict[str, Any]:
+    elapsed = weeks[weeks["due"] > 0] if len(weeks) else weeks
+    first = float(elapsed["run_km"].iloc[0]) if len(elapsed) else math.nan
+    last = float(elapsed["run_km"].iloc[-1]) if len(elapsed) else math.nan
+    row = {key: summary.get(key) for key in PARTICIPANT_COLUMNS}
+    row |= {
+        "participant": participant,
+        "weekly_run_km_first": first,
+        "weekly_run_km_last": last,
+        "files_rejected": len(out.errors),
+    }
+    return row
+
+
+def cohort_tasks(
+    cohort_dir: str | os.PathLike[str], program: Program | None, as_of: dt.date | None = None
+) -> list[ParticipantTask]:
+    """One task per participant folder (sorted by name; hidden folders left out).
+
+    Raises
+    ------
+    InputError
+        When ``cohort_dir`` is not a folder or holds no participant folders.
+    """
+    root = Path(cohort_dir)
+    if not root.is_dir():
+        raise InputError(root, "is not a folder (expected one folder per participant)")
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise InputError(root, "holds no participant folders")
+    return [ParticipantTask(p.name, str(p.resolve()), program, as_of) for p in folders]
+
+
+def _frame(parts: Iterable[pd.DataFrame], first: str) -> pd.DataFrame:
+    frames = [p for p in parts if len(p)]
+    if not frames:
+        return pd.DataFrame(columns=[first])
+    table = pd.concat(frames, ignore_index=True)
+    return table[[first, *[c for c in table.columns if c != first]]]
+
+
+def _assemble(outputs: list[ParticipantOutput]) -> dict[str, pd.DataFrame]:
+    outputs = sorted(outputs, key=lambda o: o.participant)
+    sessions = _frame((o.sessions for o in outputs), "participant")
+    weekly = _frame((o.weekly for o in outputs), "participant")
+    rows = [o.summary for o in outputs if o.summary is not None]
+    participants = pd.DataFrame(rows, columns=list(PARTICIPANT_COLUMNS))
+    errors = pd.DataFrame(
+        [e for o in outputs for e in o.errors], columns=list(ERROR_COLUMNS)
+    ).sort_values(["participant", "file"], kind="stable", ignore_index=True)
+    return {"sessions": sessions, "weekly": weekly, "participants": participants, "errors": errors}
+
+
+#: Progress callback: ``(participants done, participants total, files done)``.
+CohortProgress = Callable[[int, int, int], None]
+
+
+def run_cohort(
+    cohort_dir: str | os.PathLike[str],
+    program: Program | None = None,
+    *,
+    workers: int | None = None,
+    dask_address: str | None = None,
+    dask_client: Any = None,
+    as_of: dt.date | None = None,
+    progress: CohortProgress | None = None,
+) -> CohortResult:
+    """Process a cohort folder into the tidy tables (see the module docs).
+
+    Parameters
+    ----------
+    cohort_dir
+        One folder per participant.
+    program
+        Program for participants whose ``enrollment.toml`` names none.
+    workers
+        Local worker processes (default: the number of CPUs); 1 runs in this process.
+    dask_address
+        Scheduler address of a Dask cluster (``tcp://host:8786``) to run on instead.
+    dask_client
+        An existing :class:`distributed.Client` to run on (e.g. a ``LocalCluster``'s).
+    as_of
+        Evaluation date: later sessions are ``upcoming`` (default: all are due).
+    progress
+        Called as each participant finishes.
+
+    Returns
+    -------
+    CohortResult
+    """
+    started = time.perf_counter()
+    tasks = cohort_tasks(cohort_dir, program, as_of)
+    outputs: list[ParticipantOutput] = []
+    files = 0
+
+    def done(output: ParticipantOutput) -> None:
+        nonlocal files
+        outputs.append(output)
+        files += output.files
+        if progress is not None:
+            progress(len(outputs), len(tasks), files)
+
+    if dask_client is not None or dask_address is not None:
+        _run_dask(tasks, dask_client, dask_address, done)
+    elif (workers or os.cpu_count() or 1) <= 1:
+        for task in tasks:
+            done(process_participant(task))
+    else:
+        context = process_context()
+        n = min(workers or os.cpu_count() or 1, len(tasks))
+        with cf.ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+            for future in cf.as_completed([pool.submit(process_participant, t) for t in tasks]):
+                done(future.result())
+    return CohortResult(_assemble(outputs), len(tasks), files, time.perf_counter() - started)
+
+
+def _run_dask(
+    tasks: list[ParticipantTask],
+    client: Any,
+    address: str | None,
+    done: Callable[[ParticipantOutput], None],
+) -> None:
+    """Run the tasks on a Dask cluster, collecting results as they finish."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError(
+            "--dask", "needs dask.distributed: pip install 'stridecheck[dask]'"
+        ) from None
+    own = client is None
+    if own:
+        try:
+            client = Client(address, timeout="20s")  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise InputError(
+                "--dask", f"cannot reach the scheduler at {address} ({exc})"
+            ) from None
+    try:
+        futures = client.map(process_participant, tasks, pure=False)
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            done(future.result())
+            future.release()
+    finally:
+        if own:
+            client.close()
+
+
+def write_tables(
+    tables: dict[str, pd.DataFrame],
+    out_dir: str | os.PathLike[str],
+    fmt: str = "csv",
+    *,
+    force: bool = False,
+) -> list[Path]:
+    """Write each table to ``out_dir/<name>.<fmt>`` atomically; return the paths.
+
+    Raises
+    ------
+    InputError
+        Unknown format, or an existing output without ``force``.
+    """
+    from stridecheck.cli._common import atomic_output
+
+    kind = fmt.strip().lower()
+    if kind not in ("csv", "parquet"):
+        raise InputError("--format", f"unknown table format {fmt!r}; choose csv or parquet")
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(folder, f"cannot be created ({exc.strerror or exc})") from None
+    paths: list[Path] = []
+    for name in TABLES:
+        target = folder / f"{name}.{kind}"
+        table = _portable(tables[name])
+        with atomic_output(target, force=force) as tmp:
+            if kind == "csv":
+                table.to_csv(tmp, index=False)
+            else:
+                table.to_parquet(tmp, index=False)
+        paths.append(target)
+    return paths
+
+
+def _portable(table: pd.DataFrame) -> pd.DataFrame:
+    """Dates and times as ISO 8601 text (UTC) so CSV and Parquet hold the same values."""
+    out = table.copy()
+    for col in out.columns:
+        series = out[col]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[col] = series.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif series.dtype == object:
+            out[col] = series.map(_iso_or_same)
+    return out
+
+
+def _iso_or_same(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

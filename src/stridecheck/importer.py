@@ -1,0 +1,414 @@
+"""Import activity files into the store: files, folders and bulk-export zips.
+
+:func:`import_paths` walks what it is given (files, folders recursively,
+Garmin and Strava bulk-export zips including zips inside them and ``.gz``
+members), skips content already stored (SHA-256 of the decompressed bytes, so
+``a.fit`` and ``a.fit.gz`` are one activity), reads and analyses each new
+activity (in worker processes when ``workers > 1``) and stores each one with
+its analysis in ONE transaction: a process killed at any instant leaves whole
+activities only.
+
+Zip archives are unpacked in memory by
+:func:`stridecheck.io.containers.zip_members` (no path traversal, size and
+ratio limits); nothing is written anywhere but the database.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import hashlib
+import io
+import multiprocessing
+import os
+import time
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stridecheck.errors import ContainerError, StrideCheckError
+from stridecheck.io import read, sniff_format
+from stridecheck.io.containers import gunzip, zip_members
+from stridecheck.pipeline import analyse_activity
+from stridecheck.programs import Program
+from stridecheck.store.codec import meta_to_json, samples_to_parquet
+from stridecheck.store.repository import ActivityRecord, AnalysisRecord, Enrolment, Store
+
+__all__ = [
+    "ACTIVITY_SUFFIXES",
+    "Candidate",
+    "ImportSummary",
+    "Prepared",
+    "Rejection",
+    "content_sha256",
+    "import_paths",
+    "iter_candidates",
+    "prepare",
+    "process_context",
+]
+
+#: File name endings taken for activity files when walking folders and zips.
+ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".gz", ".zip")
+#: How deep zips may nest inside zips (Garmin exports hold zips of FIT files).
+MAX_ZIP_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One activity file to import: a label (path, or ``archive.zip!member``) and its bytes."""
+
+    label: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A file that was not imported, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An activity read, analysed and packed, ready for one store transaction."""
+
+    label: str
+    record: ActivityRecord
+    analysis: AnalysisRecord
+
+
+@dataclass
+class ImportSummary:
+    """What an import did.
+
+    Attributes
+    ----------
+    imported
+        Labels of the activities stored.
+    duplicates
+        Labels whose content was already stored (or seen earlier in this run).
+    rejected
+        Files that could not be imported, with reasons.
+    skipped
+        Files in folders or archives that are not activity files (by name).
+    elapsed_s
+        Wall-clock time of the import. [s]
+    """
+
+    imported: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def processed(self) -> int:
+        """Activity files handled (imported, duplicates and rejected)."""
+        return len(self.imported) + len(self.duplicates) + len(self.rejected)
+
+    @property
+    def files_per_s(self) -> float:
+        """Throughput over activity files handled. [1/s]"""
+        return self.processed / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {
+            "imported": len(self.imported),
+            "duplicates": len(self.duplicates),
+            "rejected": [{"file": r.source, "reason": r.reason} for r in self.rejected],
+            "skipped": len(self.skipped),
+            "elapsed_s": round(self.elapsed_s, 3),
+            "files_per_s": round(self.files_per_s, 2),
+        }
+
+
+def _has_activity_suffix(name: str) -> bool:
+    return name.lower().endswith(ACTIVITY_SUFFIXES)
+
+
+def _expand_zip(label: str, data: bytes, depth: int) -> Iterator[Candidate | Rejection | str]:
+    """Activity members of a zip (recursing into nested zips); ``str`` = skipped member."""
+    try:
+        members = zip_members(data, label)
+    except ContainerError as exc:
+        yield Rejection(label, exc.reason)
+        return
+    for name in _unsafe_names(data):
+        yield Rejection(f"{label}!{name}", "unsafe member name (absolute or '..'): refused")
+    found = False
+    for member in members:
+        found = True
+        member_label = f"{label}!{member.name}"
+        if not _has_activity_suffix(member.name) and sniff_format(member.data) == "unknown":
+            yield member_label
+            continue
+        if sniff_format(member.data) == "zip":
+            if depth + 1 >= MAX_ZIP_DEPTH:
+                yield Rejection(member_label, "zip archives nested too deeply: refused")
+            else:
+                yield from _expand_zip(member_label, member.data, depth + 1)
+            continue
+        yield Candidate(member_label, member.data)
+    if not found:
+        yield Rejection(label, "zip archive holds no files")
+
+
+def _unsafe_names(data: bytes) -> list[str]:
+    """Member names that would climb out of an extraction folder (never extracted)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [info.filename.replace("\\", "/") for info in archive.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    return [n for n in names if n.startswith("/") or ".." in n.split("/")]
+
+
+def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
+    """Files under ``path`` (``(file, named_explicitly)``), sorted, hidden ones left out."""
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            relative = child.relative_to(path)
+            if any(part.startswith(".") for part in relative.parts) or not child.is_file():
+                continue
+            yield child, False
+    else:
+        yield path, True
+
+
+def iter_candidates(
+    paths: Iterable[str | os.PathLike[str]],
+) -> Iterator[Candidate | Rejection | str]:
+    """Expand paths into activity candidates, lazily (one file in memory at a time).
+
+    Yields
+    ------
+    Candidate | Rejection | str
+        A file (or zip member) to import; a file refused with its reason; or
+        the label of a non-activity file met in a folder or archive (skipped).
+    """
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            yield Rejection(str(path), "no such file or folder")
+            continue
+        for file, explicit in _walk(path):
+            label = str(file)
+            if not explicit and not _has_activity_suffix(file.name):
+                yield label
+                continue
+            try:
+                data = file.read_bytes()
+            except OSError as exc:
+                yield Rejection(label, f"cannot be read ({exc.strerror or exc})")
+                continue
+            if sniff_format(data) == "zip":
+                yield from _expand_zip(label, data, 0)
+            else:
+                yield Candidate(label, data)
+
+
+def content_sha256(data: bytes, label: str | None = None) -> str:
+    """SHA-256 (hex) of the activity content: of the decompressed bytes for gzip.
+
+    Raises
+    ------
+    ContainerError
+        For a corrupt or unsafe gzip stream.
+    """
+    payload = data
+    while sniff_format(payload) == "gzip":
+        payload = gunzip(payload, label)
+    return hashlib.sha256(payload).hexdigest()
+
+
+def prepare(
+    label: str,
+    data: bytes,
+    sha256: str,
+    program: Program | None = None,
+    start_date: dt.date | None = None,
+) -> Prepared | Rejection:
+    """Read, analyse and pack one activity (runs in a worker process).
+
+    Never raises for bad input: a file that cannot be read or analysed comes
+    back as a :class:`Rejection` with the reason.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            activity = read(data, errors="warn")
+        if len(activity.samples) < 2:
+            return Rejection(label, "holds fewer than two samples")
+        activity.meta.source_path = label
+        activity.meta.sha256 = sha256
+        analysis = analyse_activity(activity, program, start_date)
+        record = ActivityRecord(
+            sha256=sha256,
+            source_path=label,
+            source_format=activity.meta.source_format,
+            start_time=activity.start_time.isoformat(),
+            duration_s=activity.duration_s,
+            distance_m=activity.distance_m,
+            n_samples=len(activity.samples),
+            meta_json=meta_to_json(activity.meta),
+            samples_parquet=samples_to_parquet(activity.samples),
+        )
+        return Prepared(label, record, analysis.to_record())
+    except StrideCheckError as exc:
+        return Rejection(label, getattr(exc, "reason", None) or str(exc))
+    except Exception as exc:  # a bug must not stop a bulk import: report it per file
+        return Rejection(label, f"internal error ({type(exc).__name__}: {exc})")
+
+
+#: Progress callback: called once per activity file handled with the running summary.
+ProgressCallback = Callable[[ImportSummary], None]
+
+
+class _Committer:
+    """Writes prepared activities in the main process, one transaction each."""
+
+    def __init__(
+        self,
+        store: Store,
+        athlete_id: int,
+        enrolment: Enrolment | None,
+        summary: ImportSummary,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.store = store
+        self.athlete_id = athlete_id
+        self.enrolment = enrolment
+        self.summary = summary
+        self.progress = progress
+
+    def done(self, outcome: Prepared | Rejection) -> None:
+        if isinstance(outcome, Rejection):
+            self.summary.rejected.append(outcome)
+        else:
+            new_id = self.store.add_activity(
+                self.athlete_id, outcome.record, outcome.analysis, self.enrolment
+            )
+            target = self.summary.imported if new_id is not None else self.summary.duplicates
+            target.append(outcome.label)
+        self.tick()
+
+    def tick(self) -> None:
+        if self.progress is not None:
+            self.progress(self.summary)
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str | os.PathLike[str]],
+    athlete: str,
+    *,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Import activity files for an athlete (added when new).
+
+    Parameters
+    ----------
+    store
+        The open store.
+    paths
+        Files, folders (walked recursively) and zip archives.
+    athlete
+        The athlete's name.
+    workers
+        Processes reading and analysing files; 1 works in this process.
+    progress
+        Called after each activity file with the running :class:`ImportSummary`.
+
+    Returns
+    -------
+    ImportSummary
+    """
+    started = time.perf_counter()
+    person = store.ensure_athlete(athlete)
+    enrolment = store.current_enrolment(person.id)
+    program = enrolment.program() if enrolment is not None else None
+    start = enrolment.start_date if enrolment is not None else None
+    summary = ImportSummary()
+    committer = _Committer(store, person.id, enrolment, summary, progress)
+    seen: set[str] = set()
+
+    def fresh() -> Iterator[tuple[str, bytes, str]]:
+        for item in iter_candidates(paths):
+            if isinstance(item, str):
+                summary.skipped.append(item)
+                continue
+            if isinstance(item, Rejection):
+                summary.rejected.append(item)
+                committer.tick()
+                continue
+            try:
+                sha = content_sha256(item.data, item.label)
+            except ContainerError as exc:
+                summary.rejected.append(Rejection(item.label, exc.reason))
+                committer.tick()
+                continue
+            if sha in seen or store.has_activity(sha):
+                summary.duplicates.append(item.label)
+                committer.tick()
+                continue
+            seen.add(sha)
+            yield item.label, item.data, sha
+
+    if workers <= 1:
+        for label, data, sha in fresh():
+            committer.done(prepare(label, data, sha, program, start))
+    else:
+        _run_pool(fresh(), workers, program, start, committer)
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def process_context() -> multiprocessing.context.BaseContext:
+    """The start method for worker processes: a fork server with stridecheck preloaded.
+
+    Forking from a clean server is safe with threads in the parent (unlike a
+    plain fork) and, with the analysis modules imported once in the server,
+    each worker starts in milliseconds instead of re-importing pandas and scipy.
+    """
+    context = multiprocessing.get_context("forkserver")
+    # Workers re-run the main script on start (on Python 3.11 even with "__main__"
+    # preloaded), so what the console script imports is preloaded too: re-running
+    # it in a worker then costs a few dictionary look-ups.
+    context.set_forkserver_preload(
+        [
+            "__main__",
+            "stridecheck.cli",
+            "stridecheck.cohort",
+            "stridecheck.io.fit",
+            "stridecheck.io.gpx",
+            "stridecheck.io.tcx",
+        ]
+    )
+    return context
+
+
+def _run_pool(
+    jobs: Iterator[tuple[str, bytes, str]],
+    workers: int,
+    program: Program | None,
+    start: dt.date | None,
+    committer: _Committer,
+) -> None:
+    """Prepare in a process pool with a bounded queue; commit in completion order."""
+    context = process_context()
+    in_flight: set[cf.Future[Prepared | Rejection]] = set()
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for label, data, sha in jobs:
+            in_flight.add(pool.submit(prepare, label, data, sha, program, start))
+            if len(in_flight) >= 2 * workers:
+                finished, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    committer.done(future.result())
+        for future in cf.as_completed(in_flight):
+            committer.done(future.result())

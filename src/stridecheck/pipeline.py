@@ -1,0 +1,282 @@
+"""One activity in, everything stridecheck concludes about it out.
+
+:func:`analyse_activity` is the single place where an activity is segmented
+and, when a program is given, scored against the prescribed session it best
+matches; the importer and :func:`refresh_results` store what it returns.
+Adherence over a program (:func:`athlete_adherence` for a stored athlete, and
+the cohort runner) segments the same way (:data:`SEGMENT_METHOD`) and leaves
+matching and the trial's measures to :func:`stridecheck.compliance.adherence`.
+:func:`algorithm_version` names what produced a stored result, so stale results
+are recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stridecheck import __version__
+from stridecheck.activity import Activity
+from stridecheck.compliance import (
+    AdherenceReport,
+    ComplianceParams,
+    ScoredActivity,
+    adherence,
+    best_session,
+    program_calendar,
+    score_activity,
+)
+from stridecheck.errors import InputError
+from stridecheck.programs import Program, Session
+from stridecheck.segment import INTERVAL_COLUMNS, HmmParams, Segmentation, segment
+from stridecheck.store.repository import AnalysisRecord, ComplianceRecord, Store
+
+__all__ = [
+    "COMPLY_METHOD",
+    "SEGMENT_METHOD",
+    "AnalysisResult",
+    "algorithm_version",
+    "analyse_activity",
+    "athlete_adherence",
+    "candidate_sessions",
+    "program_week",
+    "refresh_results",
+    "scored_activity",
+]
+
+#: Segmentation method used for stored and cohort results.
+SEGMENT_METHOD = "hmm"
+#: Compliance alignment method used for stored and cohort results.
+COMPLY_METHOD = "dp"
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(repr(value).encode("utf-8")).hexdigest()[:10]
+
+
+def algorithm_version() -> str:
+    """Name of the algorithms producing results, e.g. ``"stridecheck 0.1.0; segment hmm ..."``.
+
+    It holds the package version and digests of the segmenter's and the
+    compliance scorer's default settings, so a change to either makes stored
+    results stale (they are then recomputed).
+    """
+    return (
+        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(HmmParams())}; "
+        f"compliance {COMPLY_METHOD} {_digest(ComplianceParams())}"
+    )
+
+
+@dataclass
+class AnalysisResult:
+    """What :func:`analyse_activity` concluded.
+
+    Attributes
+    ----------
+    segmentation
+        Walk / run / stop intervals (:class:`~stridecheck.segment.Segmentation`).
+    session_id
+        Id of the prescribed session the activity was scored against (``None``
+        without a program).
+    compliance
+        The session compliance document (``SessionCompliance.to_dict()``: score,
+        category, run_compliance_pct, walk_compliance_pct, steps, reasons), or
+        ``None`` without a program.
+    algorithm_version
+        :func:`algorithm_version` at the time of the analysis.
+    """
+
+    segmentation: Segmentation
+    session_id: str | None
+    compliance: dict[str, Any] | None
+    algorithm_version: str
+
+    def to_record(self) -> AnalysisRecord:
+        """The result packed for :class:`~stridecheck.store.Store`."""
+        rows: list[dict[str, Any]] = []
+        for rec in self.segmentation.intervals.to_dict(orient="records"):
+            row = {key: rec[key] for key in INTERVAL_COLUMNS}
+            row["start"] = pd.Timestamp(row["start"]).tz_convert("UTC").isoformat()
+            row["end"] = pd.Timestamp(row["end"]).tz_convert("UTC").isoformat()
+            rows.append(row)
+        comp: ComplianceRecord | None = None
+        if self.compliance is not None:
+            doc = self.compliance
+            comp = ComplianceRecord(
+                session_id=self.session_id,
+                score=doc.get("score"),
+                category=doc.get("category"),
+                run_compliance_pct=doc.get("run_compliance_pct"),
+                walk_compliance_pct=doc.get("walk_compliance_pct"),
+                result_json=json.dumps(doc, default=str, allow_nan=False, sort_keys=True),
+            )
+        return AnalysisRecord(
+            algorithm_version=self.algorithm_version,
+            method=self.segmentation.method,
+            methods_text=self.segmentation.methods_text,
+            intervals=tuple(rows),
+            compliance=comp,
+        )
+
+
+def program_week(start_date: dt.date, when: dt.date) -> int:
+    """Program week of a day, counting the start date's week as 1 (may be < 1 or past the end)."""
+    return (when - start_date).days // 7 + 1
+
+
+def candidate_sessions(
+    activity: Activity, program: Program, start_date: dt.date | None
+) -> tuple[Session, ...]:
+    """The sessions an activity may be scored against, nearest on the calendar first.
+
+    With a start date: the sessions of the activity's program week (all
+    sessions when that week has none, e.g. before the start or after the end),
+    ordered by how far their calendar day
+    (:func:`stridecheck.compliance.program_calendar`) is from the activity's, so
+    that among sessions that fit equally well (e.g. identical ones) the nearest
+    is chosen.
+    """
+    if start_date is None or len(activity.samples) == 0:
+        return program.sessions
+    day = activity.start_time.date()
+    week = program_week(start_date, day)
+    in_week = tuple(program.sessions_in_week(week)) or program.sessions
+    calendar = program_calendar(program, start_date)
+    dates = dict(zip(calendar["session_id"], calendar["date"], strict=True))
+    return tuple(sorted(in_week, key=lambda s: abs((dates[s.id] - day).days)))
+
+
+def _clean(value: Any) -> Any:
+    """Make a compliance document JSON-safe (NaN -> None, numpy scalars -> Python)."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def analyse_activity(
+    activity: Activity,
+    program: Program | None = None,
+    start_date: dt.date | None = None,
+) -> AnalysisResult:
+    """Segment an activity and, given a program, score it against its best-matching session.
+
+    Parameters
+    ----------
+    activity
+        The activity.
+    program
+        The prescribed program, or ``None`` for segmentation only.
+    start_date
+        The athlete's program start date: restricts the candidate sessions to
+        the activity's program week (see :func:`candidate_sessions`).
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    StrideCheckError
+        When the activity cannot be analysed (e.g. no usable samples).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seg = segment(activity, method=SEGMENT_METHOD)
+    version = algorithm_version()
+    if program is None:
+        return AnalysisResult(seg, None, None, version)
+    candidates = candidate_sessions(activity, program, start_date)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session_id, result = best_session(
+            activity, candidates, segmentation=seg, method=COMPLY_METHOD
+        )
+    return AnalysisResult(seg, session_id, _clean(result.to_dict()), version)
+
+
+def refresh_results(store: Store, athlete_name: str) -> int:
+    """Recompute an athlete's stale stored results; return how many activities were redone.
+
+    Stale: made by another :func:`algorithm_version`, or (when enrolled) with no
+    compliance for the current enrolment's program text. Each activity is
+    rewritten in its own transaction.
+    """
+    athlete = store.athlete(athlete_name)
+    enrolment = store.current_enrolment(athlete.id)
+    version = algorithm_version()
+    stale = store.stale_activity_ids(athlete.id, version, enrolment)
+    program = enrolment.program() if enrolment is not None else None
+    start = enrolment.start_date if enrolment is not None else None
+    for activity_id in stale:
+        activity = store.load_activity(activity_id)
+        result = analyse_activity(activity, program, start)
+        store.replace_analysis(activity_id, result.to_record(), enrolment)
+    return len(stale)
+
+
+def scored_activity(activity: Activity, name: str) -> ScoredActivity:
+    """Segment an activity once (as :func:`analyse_activity` does) for adherence scoring."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seg = segment(activity, method=SEGMENT_METHOD)
+    return score_activity(activity, name=name, segmentation=seg)
+
+
+def athlete_adherence(
+    store: Store,
+    athlete_name: str,
+    *,
+    as_of: dt.date | None = None,
+    done_score: float = 50.0,
+) -> AdherenceReport:
+    """Adherence of a stored athlete to their current enrolment.
+
+    ``as_of`` and ``done_score`` are those of :func:`stridecheck.compliance.adherence`.
+    Stale stored results are recomputed first (:func:`refresh_results`); the
+    stored intervals are reused, and matching and the trial measures are
+    :func:`stridecheck.compliance.adherence`'s.
+
+    Raises
+    ------
+    InputError
+        Unknown athlete, or an athlete who is not enrolled.
+    """
+    refresh_results(store, athlete_name)
+    athlete = store.athlete(athlete_name)
+    enrolment = store.current_enrolment(athlete.id)
+    if enrolment is None:
+        raise InputError(
+            athlete.name, "is not enrolled in a program; run 'stridecheck enroll' first"
+        )
+    frame = store.activities_frame(athlete.id)
+    scored: list[ScoredActivity] = []
+    for activity_id, source in zip(frame["id"], frame["source_path"], strict=True):
+        activity = store.load_activity(int(activity_id))
+        name = f"#{int(activity_id)} {Path(str(source)).name}" if source else f"#{activity_id}"
+        scored.append(
+            score_activity(activity, name=name, segmentation=store.intervals(int(activity_id)))
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return adherence(
+            enrolment.program(),
+            enrolment.start_date,
+            scored,
+            as_of=as_of,
+            done_score=done_score,
+            method=COMPLY_METHOD,
+        )

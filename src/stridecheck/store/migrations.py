@@ -1,0 +1,181 @@
+"""Versioned schema migrations, tracked in ``PRAGMA user_version``.
+
+:data:`MIGRATIONS` is append-only: migration ``n`` (1-based) takes a database
+from ``user_version = n - 1`` to ``n``. Each runs in its own transaction with
+the version bump, so a crash leaves the database at a whole version. Never
+edit a released migration; add a new one.
+
+Schema (version 1)
+------------------
+``athletes``
+    One row per person (``name`` unique).
+``programs``
+    Each program text stored once: canonical TOML and its SHA-256.
+``enrolments``
+    Athlete, program and start date (a person may be enrolled more than once).
+``activities``
+    One row per distinct activity content (``sha256`` unique, of the
+    decompressed file bytes), the athlete, where it came from, the reader's
+    meta as JSON and the canonical samples as a compressed Parquet blob.
+``analyses``
+    The segmentation of an activity: method, methods text, the algorithm
+    version that produced it and how many interval rows it has.
+``intervals``
+    The walk / run / stop intervals of each analysed activity.
+``compliance``
+    The compliance of an activity against its enrolment's program: matched
+    session, score, category, the full result as JSON, the program hash and
+    the algorithm version used (stale rows are recomputed).
+``session_notes``
+    What the athlete reported about a prescribed session: pain before / after
+    (0-100 visual analogue scale), RPE (Borg 6-20), free text, adverse event.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from stridecheck.errors import InputError
+from stridecheck.store.db import transaction
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "schema_version"]
+
+_V1 = """
+CREATE TABLE athletes (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE programs (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    sha256      TEXT NOT NULL UNIQUE,
+    toml        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE enrolments (
+    id          INTEGER PRIMARY KEY,
+    athlete_id  INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+    program_id  INTEGER NOT NULL REFERENCES programs(id),
+    start_date  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    UNIQUE (athlete_id, program_id, start_date)
+);
+CREATE TABLE activities (
+    id              INTEGER PRIMARY KEY,
+    sha256          TEXT NOT NULL UNIQUE,
+    athlete_id      INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+    source_path     TEXT,
+    source_format   TEXT,
+    start_time      TEXT,
+    duration_s      REAL,
+    distance_m      REAL,
+    n_samples       INTEGER NOT NULL,
+    meta_json       TEXT NOT NULL,
+    samples_parquet BLOB NOT NULL,
+    imported_at     TEXT NOT NULL
+);
+CREATE INDEX activities_athlete ON activities (athlete_id, start_time);
+CREATE TABLE analyses (
+    activity_id        INTEGER PRIMARY KEY REFERENCES activities(id) ON DELETE CASCADE,
+    algorithm_version  TEXT NOT NULL,
+    method             TEXT NOT NULL,
+    methods_text       TEXT NOT NULL,
+    n_intervals        INTEGER NOT NULL,
+    computed_at        TEXT NOT NULL
+);
+CREATE TABLE intervals (
+    activity_id          INTEGER NOT NULL REFERENCES analyses(activity_id) ON DELETE CASCADE,
+    idx                  INTEGER NOT NULL,
+    kind                 TEXT NOT NULL,
+    start                TEXT NOT NULL,
+    "end"                TEXT NOT NULL,
+    duration_s           REAL,
+    distance_m           REAL,
+    mean_speed_mps       REAL,
+    pace_s_per_km        REAL,
+    mean_heart_rate_bpm  REAL,
+    mean_cadence_spm     REAL,
+    confidence           REAL,
+    PRIMARY KEY (activity_id, idx)
+);
+CREATE TABLE compliance (
+    activity_id          INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+    enrolment_id         INTEGER NOT NULL REFERENCES enrolments(id) ON DELETE CASCADE,
+    program_sha256       TEXT NOT NULL,
+    session_id           TEXT,
+    score                REAL,
+    category             TEXT,
+    run_compliance_pct   REAL,
+    walk_compliance_pct  REAL,
+    result_json          TEXT NOT NULL,
+    algorithm_version    TEXT NOT NULL,
+    computed_at          TEXT NOT NULL,
+    PRIMARY KEY (activity_id, enrolment_id)
+);
+CREATE TABLE session_notes (
+    id            INTEGER PRIMARY KEY,
+    athlete_id    INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+    enrolment_id  INTEGER REFERENCES enrolments(id) ON DELETE SET NULL,
+    session_id    TEXT NOT NULL,
+    pain_before   REAL CHECK (pain_before IS NULL OR pain_before BETWEEN 0 AND 100),
+    pain_after    REAL CHECK (pain_after IS NULL OR pain_after BETWEEN 0 AND 100),
+    rpe           INTEGER CHECK (rpe IS NULL OR rpe BETWEEN 6 AND 20),
+    adverse_event INTEGER NOT NULL DEFAULT 0 CHECK (adverse_event IN (0, 1)),
+    text          TEXT NOT NULL DEFAULT '',
+    created_at    TEXT NOT NULL
+);
+CREATE INDEX session_notes_athlete ON session_notes (athlete_id, session_id);
+"""
+
+#: The migrations, in order; migration ``n`` (1-based) produces ``user_version = n``.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+#: The schema version this code writes and reads.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The database's ``PRAGMA user_version``."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete statements."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {buffer.strip()[:60]}")
+    return out
+
+
+def migrate(conn: sqlite3.Connection, path: str | None = None) -> int:
+    """Bring the database up to :data:`SCHEMA_VERSION`; return the version.
+
+    Each migration and its version bump commit together (SQLite DDL is
+    transactional), so an interrupted migration leaves the previous version.
+
+    Raises
+    ------
+    InputError
+        When the database was written by a newer stridecheck (unknown version).
+    """
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise InputError(
+            path,
+            f"database schema version {current} is newer than this stridecheck "
+            f"understands ({SCHEMA_VERSION}); upgrade stridecheck",
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with transaction(conn):
+            if schema_version(conn) >= version:  # another process got there first
+                continue
+            for statement in _statements(MIGRATIONS[version - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+    return schema_version(conn)

@@ -1,0 +1,195 @@
+"""The store commands on the command line: import, athletes, enroll, note, adherence, cohort."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stridecheck.cli import app
+from stridecheck.store import DB_ENV
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def program_file(tmp_path: Path) -> Path:
+    from conftest import SHORT_PROGRAM_TOML  # tests/store/conftest.py
+
+    path = tmp_path / "short.toml"
+    path.write_text(SHORT_PROGRAM_TOML)
+    return path
+
+
+def test_store_workflow(
+    runner: CliRunner, tmp_path: Path, activity_dir: Path, program_file: Path
+) -> None:
+    db = str(tmp_path / "cli.db")
+    res = runner.invoke(
+        app, ["enroll", "ana", "--program", str(program_file), "--start", "2026-03-02", "--db", db]
+    )
+    assert res.exit_code == 0, res.output
+    assert "Enrolled ana" in res.output
+    res = runner.invoke(
+        app, ["import", str(activity_dir), "--athlete", "ana", "--db", db, "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["imported"] == 4
+    res = runner.invoke(app, ["import", str(activity_dir), "--athlete", "ana", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert "imported 0, duplicates 4, rejected 0" in res.output
+    res = runner.invoke(app, ["athletes", "--db", db, "--json"])
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)[0]["activities"] == 4
+    res = runner.invoke(
+        app,
+        [
+            "note",
+            "ana",
+            "--session",
+            "W1S1",
+            "--pain-before",
+            "40",
+            "--pain-after",
+            "30",
+            "--rpe",
+            "13",
+            "--adverse",
+            "sore knee",
+            "--db",
+            db,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "adverse event" in res.output
+    res = runner.invoke(
+        app,
+        ["adherence", "--athlete", "ana", "--db", db, "--as-of", "2026-03-20", "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["summary"]["sessions_done"] == 4
+    assert doc["summary"]["adherence_pct"] == 100.0
+    res = runner.invoke(app, ["adherence", "--athlete", "ana", "--db", db, "--csv"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("order,week,slot,session_id")
+    res = runner.invoke(app, ["adherence", "--athlete", "ana", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert "adherence 100%" in res.output
+
+
+def test_db_from_environment(
+    runner: CliRunner, tmp_path: Path, activity_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DB_ENV, str(tmp_path / "env.db"))
+    res = runner.invoke(app, ["import", str(activity_dir / "W1S1.fit"), "--athlete", "bo"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "env.db").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--session", "W1S1", "--rpe", "25"], "--rpe: RPE must be 6-20"),
+        (["--session", "W1S1", "--pain-before", "101"], "--pain-before: pain must be 0-100"),
+        (["--session", "W9S9", "--rpe", "12"], "no session 'W9S9'"),
+        (["--rpe", "12"], "--session"),
+    ],
+)
+def test_note_errors(
+    runner: CliRunner, tmp_path: Path, program_file: Path, args: list[str], message: str
+) -> None:
+    db = str(tmp_path / "n.db")
+    runner.invoke(
+        app, ["enroll", "cy", "--program", str(program_file), "--start", "2026-03-02", "--db", db]
+    )
+    res = runner.invoke(app, ["note", "cy", *args, "--db", db])
+    assert res.exit_code == 2
+    assert message in res.output
+
+
+def test_input_errors(runner: CliRunner, tmp_path: Path, activity_dir: Path) -> None:
+    db = str(tmp_path / "e.db")
+    res = runner.invoke(
+        app, ["enroll", "x", "--program", "couch-to-5k", "--start", "soon", "--db", db]
+    )
+    assert res.exit_code == 2 and "not a date" in res.output
+    res = runner.invoke(app, ["adherence", "--athlete", "nobody", "--db", db])
+    assert res.exit_code == 2 and "no such athlete" in res.output
+    runner.invoke(app, ["import", str(activity_dir / "W1S1.fit"), "--athlete", "x", "--db", db])
+    res = runner.invoke(app, ["adherence", "--athlete", "x", "--db", db])
+    assert res.exit_code == 2 and "not enrolled" in res.output
+    res = runner.invoke(app, ["adherence", "--athlete", "x", "--start", "2026-03-02", "--db", db])
+    assert res.exit_code == 2 and "either --athlete or FILES" in res.output
+    res = runner.invoke(app, ["adherence"])
+    assert res.exit_code == 2
+
+
+def test_adherence_files_mode_still_works(
+    runner: CliRunner, activity_dir: Path, program_file: Path
+) -> None:
+    files = [str(p) for p in sorted(activity_dir.glob("*.fit"))]
+    res = runner.invoke(
+        app,
+        [
+            "adherence",
+            *files,
+            "--program",
+            str(program_file),
+            "--start",
+            "2026-03-02",
+            "--as-of",
+            "2026-03-20",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["summary"]["sessions_done"] == 4
+
+
+def test_cohort_command(
+    runner: CliRunner, tmp_path: Path, cohort_dir: Path, program_file: Path
+) -> None:
+    out = tmp_path / "tables"
+    res = runner.invoke(
+        app,
+        [
+            "cohort",
+            str(cohort_dir),
+            "--program",
+            str(program_file),
+            "--out",
+            str(out),
+            "--format",
+            "parquet",
+            "--workers",
+            "1",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "3 participants" in res.output and "1 errors" in res.output
+    assert "broken.fit" in res.output
+    parts = pd.read_parquet(out / "participants.parquet")
+    assert parts["participant"].tolist() == ["p01", "p02", "p03"]
+    assert {p.name for p in out.iterdir()} == {
+        "sessions.parquet",
+        "weekly.parquet",
+        "participants.parquet",
+        "errors.parquet",
+    }
+    res = runner.invoke(app, ["cohort", str(cohort_dir), "--out", str(out), "--workers", "1"])
+    # without --program, p01 and p02 (whose enrollment.toml names none) are errors
+    assert res.exit_code == 0, res.output
+    assert "names no program" in res.output
+    errors = pd.read_csv(out / "errors.csv")
+    assert errors["participant"].tolist() == ["p01", "p02"]
+    res = runner.invoke(
+        app, ["cohort", str(cohort_dir), "--out", str(out), "--workers", "2", "--dask", "x"]
+    )
+    assert res.exit_code == 2 and "either --workers or --dask" in res.output
