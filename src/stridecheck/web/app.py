@@ -1,0 +1,310 @@
+"""The local dashboard: athletes with traffic lights, athlete and session pages, uploads, notes.
+
+:func:`create_app` builds a FastAPI application over one store database.
+Pages are rendered on the server with the report's templates and language;
+charts are drawn by the Vega bundle served from ``/static/vega.js`` (no CDN).
+Every request opens its own connection to the store.
+
+Routes
+------
+``GET /``                                  athletes with traffic lights
+``GET /athletes/{name}``                   adherence, grid, findings, weekly charts, upload form
+``GET /athletes/{name}/sessions/{sid}``    one session: timeline, notes, note form
+``POST /athletes/{name}/upload``           one activity file (size-limited, validated)
+``POST /athletes/{name}/sessions/{sid}/notes``  pain before / after, RPE, adverse event, text
+``GET /static/vega.js``                    Vega, Vega-Lite and Vega-Embed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from starlette.datastructures import UploadFile
+
+from stridecheck.errors import InputError, StrideCheckError
+from stridecheck.report.build import athlete_data_from_store, store_athletes
+from stridecheck.report.charts import vega_bundle
+from stridecheck.report.i18n import Lang, get_lang
+from stridecheck.report.model import AthleteReportData
+from stridecheck.report.render import TEMPLATE_DIR as REPORT_TEMPLATES
+from stridecheck.report.render import ChartSink, chart_globals, make_environment
+from stridecheck.store import Store
+from stridecheck.web import security
+
+__all__ = ["MAX_UPLOAD_BYTES", "WebConfig", "create_app"]
+
+#: Largest activity file accepted by an upload. [byte]
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+#: Room for the multipart envelope and the other form fields. [byte]
+_ENVELOPE_BYTES = 64 * 1024
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Settings of one dashboard.
+
+    Attributes
+    ----------
+    db
+        The store database file.
+    lang
+        ``"en"`` or ``"de"``.
+    token
+        Access token every route requires (``None``: none, loopback only).
+    secret
+        Key of the CSRF signatures.
+    max_upload_bytes
+        Largest accepted upload. [byte]
+    """
+
+    db: Path
+    lang: str = "en"
+    token: str | None = None
+    secret: str = ""
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+
+
+def _optional_float(value: Any, name: str, lang: Lang) -> float | None:
+    text = str(value or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise InputError(name, lang.gettext("not a number: %(text)s") % {"text": text}) from exc
+
+
+def _optional_int(value: Any, name: str, lang: Lang) -> int | None:
+    number = _optional_float(value, name, lang)
+    if number is None:
+        return None
+    if number != int(number):
+        raise InputError(name, lang.gettext("give a whole number, not %(text)s") % {"text": value})
+    return int(number)
+
+
+def _flash(request: Request, lang: Lang) -> str | None:
+    """The confirmation to show after a redirect (from a fixed set of messages)."""
+    uploaded = request.query_params.get("uploaded")
+    if uploaded:
+        return lang.gettext("%(file)s uploaded.") % {"file": Path(uploaded).name[:200]}
+    if request.query_params.get("saved") == "note":
+        return lang.gettext("Note saved.")
+    return None
+
+
+def create_app(config: WebConfig) -> FastAPI:
+    """The dashboard application for one store (see module docs)."""
+    secret = config.secret or security.new_secret()
+    lang: Lang = get_lang(config.lang)
+    env = make_environment(lang, extra_dirs=(TEMPLATE_DIR,))
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    _ = lang.gettext
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        given = request.query_params.get("token") or request.cookies.get(security.TOKEN_COOKIE)
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            given = auth[7:].strip()
+        if config.token is None and not security.host_is_loopback(request.headers.get("host")):
+            # no token: only pages this machine asked for by a loopback name (DNS rebinding)
+            return HTMLResponse(_("Refused: unexpected host name."), status_code=400)
+        if not security.token_valid(config.token, given):
+            return HTMLResponse(
+                _("Access denied: open the address with the token 'stridecheck serve' printed."),
+                status_code=401,
+            )
+        nonce = request.cookies.get(security.CSRF_COOKIE)
+        unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+        if unsafe and not security.origin_matches(
+            request.headers.get("origin"), request.headers.get("host")
+        ):
+            return HTMLResponse(_("Refused: the form came from another site."), 403)
+        request.state.nonce = nonce or security.new_secret()
+        response = await call_next(request)
+        if nonce is None:
+            response.set_cookie(
+                security.CSRF_COOKIE, request.state.nonce, httponly=True, samesite="strict"
+            )
+        if config.token is not None and request.query_params.get("token"):
+            response.set_cookie(
+                security.TOKEN_COOKIE, config.token, httponly=True, samesite="strict"
+            )
+        return response
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        sink = ChartSink(interactive=True)
+        nonce = request.state.nonce
+        html = env.get_template(template).render(
+            csrf_field=security.CSRF_FIELD,
+            csrf_value=security.csrf_form_value(secret, nonce),
+            css=Markup((REPORT_TEMPLATES / "_style.css").read_text(encoding="utf-8")),
+            quote=lambda text: quote(str(text), safe=""),
+            flash=_flash(request, lang),
+            **chart_globals(sink, lang),
+            **context,
+        )
+        if sink.specs:
+            html = html.replace(
+                '<script type="application/json" id="chart-specs"></script>',
+                '<script type="application/json" id="chart-specs">'
+                + str(sink.specs_json())
+                + "</script>",
+                1,
+            )
+        return HTMLResponse(html, status_code=status)
+
+    def message(request: Request, text: str, status: int, back: str) -> HTMLResponse:
+        return page(request, "web_message.html", status=status, text=text, back=back)
+
+    def athlete_data(name: str) -> AthleteReportData:
+        with Store.open(config.db) as store:
+            return athlete_data_from_store(store, name)
+
+    def csrf_ok(request: Request, form: Any) -> bool:
+        return security.csrf_valid(
+            secret, request.cookies.get(security.CSRF_COOKIE), form.get(security.CSRF_FIELD)
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request) -> HTMLResponse:
+        with Store.open(config.db) as store:
+            names = store_athletes(store)
+            others = [r for r in store.athletes_summary() if not r["program"]]
+            athletes = [athlete_data_from_store(store, n) for n in names]
+        return page(request, "web_index.html", athletes=athletes, others=others)
+
+    @app.get("/athletes/{name}", response_class=HTMLResponse)
+    def athlete_page(request: Request, name: str) -> HTMLResponse:
+        try:
+            data = athlete_data(name)
+        except StrideCheckError as exc:
+            return message(request, str(exc), 404, "/")
+        base = f"/athletes/{quote(name, safe='')}/sessions/"
+        return page(
+            request,
+            "web_athlete.html",
+            a=data,
+            session_link=lambda s: base + quote(s.session_id, safe=""),
+        )
+
+    @app.get("/athletes/{name}/sessions/{session_id}", response_class=HTMLResponse)
+    def session_page(request: Request, name: str, session_id: str) -> HTMLResponse:
+        try:
+            data = athlete_data(name)
+            session = data.session(session_id)
+        except StrideCheckError as exc:
+            return message(request, str(exc), 404, "/")
+        except KeyError:
+            return message(request, _("No such session."), 404, f"/athletes/{quote(name)}")
+        return page(request, "web_session.html", a=data, s=session)
+
+    @app.post("/athletes/{name}/upload", response_class=HTMLResponse)
+    async def upload(request: Request, name: str) -> Response:
+        back = f"/athletes/{quote(name, safe='')}"
+        length = request.headers.get("content-length")
+        limit = config.max_upload_bytes + _ENVELOPE_BYTES
+        if length is not None and length.isdigit() and int(length) > limit:
+            return message(request, _("The file is too large."), 413, back)
+        form = await request.form(max_files=1, max_fields=4)
+        if not csrf_ok(request, form):
+            return message(
+                request, _("Refused: the form has expired; reload the page."), 403, back
+            )
+        item = form.get("file")
+        if not isinstance(item, UploadFile) or not item.filename:
+            return message(request, _("Choose an activity file to upload."), 400, back)
+        data = await item.read(config.max_upload_bytes + 1)
+        if len(data) > config.max_upload_bytes:
+            return message(request, _("The file is too large."), 413, back)
+        if not data:
+            return message(request, _("The file is empty."), 400, back)
+        label = Path(item.filename).name
+        try:
+            ok, text = _store_upload(config.db, name, label, data, lang)
+        except StrideCheckError as exc:
+            return message(request, str(exc), 404, "/")
+        if not ok:
+            return message(
+                request, _("The file was not stored: %(reason)s") % {"reason": text}, 400, back
+            )
+        return RedirectResponse(f"{back}?uploaded={quote(text)}", status_code=303)
+
+    @app.post("/athletes/{name}/sessions/{session_id}/notes", response_class=HTMLResponse)
+    async def add_note(request: Request, name: str, session_id: str) -> Response:
+        back = f"/athletes/{quote(name, safe='')}/sessions/{quote(session_id, safe='')}"
+        form = await request.form(max_files=0, max_fields=8)
+        if not csrf_ok(request, form):
+            return message(
+                request, _("Refused: the form has expired; reload the page."), 403, back
+            )
+        try:
+            with Store.open(config.db) as store:
+                store.add_note(
+                    name,
+                    session_id,
+                    pain_before=_optional_float(form.get("pain_before"), _("Pain before"), lang),
+                    pain_after=_optional_float(form.get("pain_after"), _("Pain after"), lang),
+                    rpe=_optional_int(form.get("rpe"), _("RPE"), lang),
+                    adverse_event=form.get("adverse") == "on",
+                    text=str(form.get("text") or "")[:2000],
+                )
+        except StrideCheckError as exc:
+            return message(
+                request, _("The note was not saved: %(reason)s") % {"reason": str(exc)}, 400, back
+            )
+        return RedirectResponse(f"{back}?saved=note", status_code=303)
+
+    @app.get("/static/vega.js")
+    def vega_js() -> Response:
+        return Response(
+            vega_bundle(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "max-age=3600"},
+        )
+
+    return app
+
+
+def _store_upload(db: Path, athlete: str, label: str, data: bytes, lang: Lang) -> tuple[bool, str]:
+    """Validate, analyse and store one uploaded activity; ``(ok, message)``.
+
+    Nothing is stored unless the file reads and analyses cleanly.
+    """
+    from stridecheck.importer import Rejection, content_sha256, prepare
+    from stridecheck.io import sniff_format
+
+    _ = lang.gettext
+    if sniff_format(data) == "zip":
+        return False, _(
+            "upload one activity file (FIT, GPX or TCX); import archives with 'stridecheck import'"
+        )
+    try:
+        sha = content_sha256(data, label)
+    except StrideCheckError as exc:
+        return False, getattr(exc, "reason", None) or str(exc)
+    with Store.open(db) as store:
+        person = store.athlete(athlete)
+        if store.has_activity(sha):
+            return False, _("this activity is already stored")
+        enrolment = store.current_enrolment(person.id)
+        program = enrolment.program() if enrolment is not None else None
+        start = enrolment.start_date if enrolment is not None else None
+        outcome = prepare(label, data, sha, program, start)
+        if isinstance(outcome, Rejection):
+            return False, outcome.reason
+        new_id = store.add_activity(person.id, outcome.record, outcome.analysis, enrolment)
+    if new_id is None:
+        return False, _("this activity is already stored")
+    return True, label

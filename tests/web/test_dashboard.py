@@ -1,0 +1,205 @@
+"""The dashboard over HTTP (in-process): pages, uploads, notes, CSRF, token, size limits."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from report_helpers import upload_file
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from stridecheck.store import Store
+from stridecheck.web import WebConfig, create_app
+from stridecheck.web.security import (
+    csrf_form_value,
+    host_is_loopback,
+    is_loopback,
+    origin_matches,
+)
+
+#: Without a token the dashboard answers only requests naming a loopback host.
+LOCAL = "http://127.0.0.1:8000"
+
+
+def _local(application: object) -> TestClient:
+    return TestClient(application, base_url=LOCAL)  # type: ignore[arg-type]
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def _error(html: str) -> str:
+    match = re.search(r'data-testid="error">(.*?)</div>', html, re.S)
+    assert match is not None
+    return match.group(1).strip()
+
+
+def _count(db: Path) -> tuple[int, int]:
+    with Store.open(db) as store:
+        activities = store.conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+        notes = store.conn.execute("SELECT count(*) FROM session_notes").fetchone()[0]
+    return int(activities), int(notes)
+
+
+@pytest.fixture
+def client(web_db: Path) -> TestClient:
+    return _local(create_app(WebConfig(db=web_db)))
+
+
+def test_index_lists_athletes_with_traffic_lights(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert re.findall(r'data-athlete="(\w+)"', page.text) == ["Ana", "Bo"]
+    assert re.findall(r'data-light="(\w+)"', page.text) == ["amber", "red"]
+    assert page.cookies.get("stridecheck_csrf")
+
+
+def test_athlete_and_session_pages(client: TestClient) -> None:
+    page = client.get("/athletes/Ana")
+    assert page.status_code == 200
+    assert 'data-testid="session-grid"' in page.text and 'data-testid="upload-form"' in page.text
+    assert "/athletes/Ana/sessions/W1S1" in page.text
+    session = client.get("/athletes/Ana/sessions/W1S1")
+    assert session.status_code == 200
+    assert 'data-chart="timeline"' in session.text and 'data-testid="note-form"' in session.text
+    assert client.get("/athletes/Nobody").status_code == 404
+    assert client.get("/athletes/Ana/sessions/W9S9").status_code == 404
+    js = client.get("/static/vega.js")
+    assert js.status_code == 200 and "vegaEmbed" in js.text[-2000:]
+
+
+def test_upload_and_note_end_to_end(client: TestClient, web_db: Path, tmp_path: Path) -> None:
+    before = _count(web_db)
+    csrf = _csrf(client.get("/athletes/Bo").text)
+    fit = upload_file(tmp_path, "W1S2")
+    done = client.post(
+        "/athletes/Bo/upload", data={"csrf": csrf}, files={"file": (fit.name, fit.read_bytes())}
+    )
+    assert done.status_code == 200 and "uploaded" in done.text
+    assert _count(web_db)[0] == before[0] + 1
+    again = client.post(
+        "/athletes/Bo/upload", data={"csrf": csrf}, files={"file": (fit.name, fit.read_bytes())}
+    )
+    assert again.status_code == 400 and "already stored" in _error(again.text)
+    note = client.post(
+        "/athletes/Bo/sessions/W1S2/notes",
+        data={
+            "csrf": csrf,
+            "pain_before": "10",
+            "pain_after": "35",
+            "rpe": "14",
+            "adverse": "on",
+            "text": "sore calf",
+        },
+    )
+    assert note.status_code == 200 and "sore calf" in note.text
+    assert _count(web_db) == (before[0] + 1, before[1] + 1)
+    page = client.get("/athletes/Bo")
+    assert "Adverse event reported for session W1S2." in page.text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("bad.fit", b"not an activity at all" * 4, "not a FIT, GPX or TCX file"),
+        ("empty.gpx", b"", "empty"),
+        ("x.gpx", b"<?xml version='1.0'?><gpx><trk><trkseg></trkseg></trk></gpx>", "not stored"),
+    ],
+)
+def test_bad_upload_stores_nothing(
+    client: TestClient, web_db: Path, name: str, data: bytes, reason: str
+) -> None:
+    before = _count(web_db)
+    csrf = _csrf(client.get("/athletes/Ana").text)
+    reply = client.post("/athletes/Ana/upload", data={"csrf": csrf}, files={"file": (name, data)})
+    assert reply.status_code == 400
+    assert reason in _error(reply.text)
+    assert _count(web_db) == before
+
+
+def test_upload_size_limit(web_db: Path) -> None:
+    client = _local(create_app(WebConfig(db=web_db, max_upload_bytes=1000)))
+    before = _count(web_db)
+    csrf = _csrf(client.get("/athletes/Ana").text)
+    reply = client.post(
+        "/athletes/Ana/upload", data={"csrf": csrf}, files={"file": ("big.fit", b"x" * 5000)}
+    )
+    assert reply.status_code == 413 and "too large" in _error(reply.text)
+    huge = client.post(
+        "/athletes/Ana/upload", data={"csrf": csrf}, files={"file": ("big.fit", b"x" * 200_000)}
+    )
+    assert huge.status_code == 413
+    assert _count(web_db) == before
+
+
+def test_bad_note_is_refused(client: TestClient, web_db: Path) -> None:
+    before = _count(web_db)
+    csrf = _csrf(client.get("/athletes/Ana/sessions/W1S1").text)
+    for data in ({"rpe": "40"}, {"pain_after": "abc"}, {"rpe": "12.5"}, {}):
+        reply = client.post("/athletes/Ana/sessions/W1S1/notes", data={"csrf": csrf, **data})
+        assert reply.status_code == 400, data
+        assert "not saved" in _error(reply.text)
+    assert _count(web_db) == before
+
+
+def test_csrf_is_required(client: TestClient, web_db: Path) -> None:
+    before = _count(web_db)
+    client.get("/")
+    for data in ({}, {"csrf": "0" * 64}):
+        reply = client.post("/athletes/Ana/sessions/W1S1/notes", data={**data, "rpe": "12"})
+        assert reply.status_code == 403
+    csrf = _csrf(client.get("/athletes/Ana").text)
+    cross = client.post(
+        "/athletes/Ana/sessions/W1S1/notes",
+        data={"csrf": csrf, "rpe": "12"},
+        headers={"origin": "http://evil.example"},
+    )
+    assert cross.status_code == 403
+    fresh = _local(create_app(WebConfig(db=web_db)))
+    no_cookie = fresh.post("/athletes/Ana/sessions/W1S1/notes", data={"csrf": csrf, "rpe": "12"})
+    assert no_cookie.status_code == 403
+    assert _count(web_db) == before
+
+
+def test_token_is_checked_on_every_route(web_db: Path) -> None:
+    client = TestClient(create_app(WebConfig(db=web_db, token="s3cret")))
+    for path in ("/", "/athletes/Ana", "/athletes/Ana/sessions/W1S1", "/static/vega.js"):
+        assert client.get(path).status_code == 401
+    assert client.post("/athletes/Ana/upload").status_code == 401
+    assert client.get("/?token=wrong").status_code == 401
+    assert client.get("/", headers={"authorization": "Bearer s3cret"}).status_code == 200
+    assert client.get("/?token=s3cret").status_code == 200
+    assert client.get("/athletes/Ana").status_code == 200  # the cookie now carries it
+
+
+def test_security_helpers() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert host_is_loopback("127.0.0.1:8000") and host_is_loopback("[::1]:80")
+    assert not host_is_loopback("evil.example") and not host_is_loopback(None)
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+    assert origin_matches(None, "127.0.0.1:8000")
+    assert origin_matches("http://127.0.0.1:8000", "127.0.0.1:8000")
+    assert not origin_matches("http://evil.example", "127.0.0.1:8000")
+    assert not origin_matches("null", "127.0.0.1:8000")
+    assert csrf_form_value("k", "a") != csrf_form_value("k", "b")
+
+
+def test_german_dashboard(web_db: Path) -> None:
+    client = _local(create_app(WebConfig(db=web_db, lang="de")))
+    page = client.get("/")
+    assert "Teilnehmende" in page.text and '<html lang="de">' in page.text
+
+
+def test_dns_rebinding_is_refused(web_db: Path) -> None:
+    application = create_app(WebConfig(db=web_db))
+    assert TestClient(application, base_url="http://evil.example:8000").get("/").status_code == 400
+    assert TestClient(application, base_url="http://localhost:8000").get("/").status_code == 200
+    assert TestClient(application, base_url="http://[::1]:8000").get("/").status_code == 200
