@@ -1,0 +1,333 @@
+"""``stridecheck adherence``: how well a person kept to a program, from their activity files.
+
+Tables for people; ``--json`` gives the document of
+:meth:`stridecheck.compliance.AdherenceReport.to_dict` (``program``, ``start``,
+``as_of``, ``summary``, ``weeks``, ``sessions``, ``unplanned``, ``interruptions``,
+``methods_text``); ``--csv`` one row per prescribed session, then one per
+unplanned activity (``status`` ``unplanned``).
+
+Also home of :func:`format_compliance_table`, the compliance table that
+``analyze --program`` prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from stridecheck.activity import Activity
+from stridecheck.cli._common import fail, format_duration, guarded, out_console, report_warning
+from stridecheck.cli.info import read_quietly
+from stridecheck.cli.store import DbOption, stored_adherence
+from stridecheck.compliance import (
+    AdherenceReport,
+    ScoredActivity,
+    SessionCompliance,
+    adherence,
+    best_session,
+    comply,
+    score_activity,
+)
+from stridecheck.programs import Program, load_program
+
+__all__ = [
+    "adherence_csv",
+    "analyze_compliance",
+    "format_adherence_tables",
+    "format_compliance_table",
+    "load_program_option",
+    "register",
+]
+
+_VERDICT_STYLE = {
+    "done": "green",
+    "short": "yellow",
+    "wrong_kind": "red",
+    "missed": "red",
+    "not_reached": "dim",
+}
+_CATEGORY_STYLE = {
+    "completed": "bold green",
+    "partial": "bold yellow",
+    "not_completed": "bold red",
+    "missed": "red",
+    "upcoming": "dim",
+}
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.0f}%"
+
+
+def load_program_option(value: str) -> Program:
+    """Load ``--program`` (a built-in name or a TOML path); bad input exits with status 2."""
+    return load_program(value)
+
+
+def analyze_compliance(
+    activity: Activity, segmentation: Any, program: str, session: str | None = None
+) -> SessionCompliance:
+    """Compliance for ``analyze --program P [--session ID|auto]``.
+
+    Parameters
+    ----------
+    activity
+        The activity read from the file.
+    segmentation
+        Its :class:`~stridecheck.segment.Segmentation` (already computed by ``analyze``).
+    program
+        A built-in program name or a TOML path.
+    session
+        A session id, or ``"auto"`` / ``None`` for the session that fits best.
+
+    Raises
+    ------
+    stridecheck.errors.StrideCheckError
+        For an unknown program or session (the command line exits with status 2).
+    """
+    plan = load_program_option(program)
+    if session is None or session.strip().lower() == "auto":
+        _, result = best_session(activity, plan, segmentation=segmentation)
+        return result
+    try:
+        chosen = plan.session(session.strip())
+    except KeyError:
+        fail(
+            session, f"no such session in {plan.name!r}; sessions: " + ", ".join(plan.session_ids)
+        )
+    return comply(activity, chosen, segmentation=segmentation)
+
+
+def format_compliance_table(result: SessionCompliance, *, title: str | None = None) -> Table:
+    """Render one session's compliance as a rich table (one row per step).
+
+    Columns: #, step (label), kind, prescribed, matched (time in the prescribed
+    kind), offset (aligned start less prescribed start), verdict. The caption
+    gives the score, category, run / walk compliance and the reasons.
+    """
+    heading = (
+        f"Compliance with {result.session_id}: {result.score:.0f}/100 "
+        f"[{_CATEGORY_STYLE[result.category]}]{result.category}[/]"
+    )
+    table = Table(title=title or heading, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("step")
+    table.add_column("kind")
+    table.add_column("prescribed", justify="right", no_wrap=True)
+    table.add_column("matched", justify="right", no_wrap=True)
+    table.add_column("offset", justify="right", no_wrap=True)
+    table.add_column("verdict")
+    for step in result.steps:
+        offset = "-" if step.window_s <= 0 else f"{step.start_offset_s:+.0f} s"
+        style = _VERDICT_STYLE[step.verdict]
+        table.add_row(
+            str(step.index + 1),
+            step.label,
+            step.kind,
+            format_duration(step.prescribed_s),
+            format_duration(step.matched_s),
+            offset,
+            f"[{style}]{step.verdict}[/]",
+        )
+    lines = [
+        f"run {_pct(result.run_compliance_pct)}, walk {_pct(result.walk_compliance_pct)}, "
+        f"walk breaks {_pct(result.walk_break_compliance_pct)}"
+        + (
+            f", intensity {_pct(result.intensity_compliance_pct)}"
+            if result.intensity_compliance_pct is not None
+            else ""
+        ),
+        *result.reasons,
+    ]
+    table.caption = "\n".join(lines)
+    table.caption_justify = "left"
+    return table
+
+
+def _weeks_table(report: AdherenceReport) -> Table:
+    table = Table(title=f"{report.program}: weeks", title_justify="left")
+    for name, justify in (
+        ("week", "right"),
+        ("from", "left"),
+        ("done", "right"),
+        ("completed", "right"),
+        ("mean score", "right"),
+        ("run min", "right"),
+        ("run km", "right"),
+        ("ready", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    records: list[dict[str, Any]] = report.weeks.to_dict(orient="records")  # type: ignore[assignment]
+    for row in records:
+        ready = row["progression_ready"]
+        score = float(row["mean_score"])
+        table.add_row(
+            str(row["week"]),
+            str(row["start_date"]),
+            f"{row['done']}/{row['due']}",
+            f"{row['completed']}/{row['due']}",
+            "-" if not math.isfinite(score) else f"{score:.0f}",
+            f"{row['run_min']:.1f}",
+            f"{row['run_km']:.2f}",
+            "-" if ready is None else ("yes" if ready else "no"),
+        )
+    return table
+
+
+def _sessions_table(report: AdherenceReport) -> Table:
+    table = Table(title="Sessions", title_justify="left")
+    for name in ("date", "session", "status", "score", "run", "walk", "activity"):
+        table.add_column(name, justify="right" if name in ("score", "run", "walk") else "left")
+    records: list[dict[str, Any]] = report.sessions.to_dict(orient="records")  # type: ignore[assignment]
+    for row in records:
+        status = str(row["status"])
+        score = float(row["score"])
+        table.add_row(
+            str(row["date"]),
+            str(row["session_id"]),
+            f"[{_CATEGORY_STYLE.get(status, '')}]{status}[/]",
+            "-" if not math.isfinite(score) else f"{score:.0f}",
+            _pct(float(row["run_compliance_pct"])),
+            _pct(float(row["walk_compliance_pct"])),
+            str(row["activity"] or "-"),
+        )
+    return table
+
+
+def _summary_lines(report: AdherenceReport) -> list[str]:
+    s = report.summary
+
+    def num(key: str, fmt: str) -> str:
+        value = s.get(key)
+        return "-" if value is None else format(value, fmt)
+
+    lines = [
+        f"adherence {num('adherence_pct', '.0f')}% ({s['sessions_done']} of "
+        f"{s['sessions_prescribed']} sessions done, {s['sessions_completed']} completed)",
+        f"sessions per week {num('sessions_per_week', '.1f')}; weekly running "
+        f"{num('weekly_run_km', '.2f')} km, {num('weekly_run_min', '.1f')} min",
+        f"interruptions (3+ sessions missed in a row): {s['interruptions']}; "
+        f"weeks ready to progress: {s['weeks_progression_ready']} of {s['weeks_assessed']}",
+    ]
+    if s["unplanned_activities"]:
+        lines.append(f"unplanned activities: {s['unplanned_activities']}")
+    return lines
+
+
+def format_adherence_tables(report: AdherenceReport) -> list[Table | str]:
+    """What ``adherence`` prints: the weeks, the sessions, then summary lines."""
+    out: list[Table | str] = [_weeks_table(report), _sessions_table(report)]
+    for row in report.unplanned.to_dict(orient="records"):
+        out.append(f"unplanned: {row['activity']} ({row['reason']})")
+    out.extend(_summary_lines(report))
+    return out
+
+
+def adherence_csv(report: AdherenceReport) -> str:
+    """One row per prescribed session, then one per unplanned activity (CSV text)."""
+    sessions = report.sessions.copy()
+    unplanned = pd.DataFrame(
+        {
+            "week": report.unplanned["week"],
+            "status": "unplanned",
+            "activity": report.unplanned["activity"],
+            "activity_start": report.unplanned["start"],
+        }
+    )
+    frame = pd.concat([sessions, unplanned], ignore_index=True) if len(unplanned) else sessions
+    for col in ("score", "run_compliance_pct", "walk_compliance_pct"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").round(1)
+    text: str = frame.to_csv(index=False, lineterminator="\n")
+    return text
+
+
+def _parse_date(option: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        fail(option, f"not a date (YYYY-MM-DD): {value!r}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``adherence`` command to the command line."""
+
+    @app.command("adherence")
+    @guarded
+    def adherence_command(
+        files: Annotated[
+            list[Path] | None,
+            typer.Argument(help="Activity files (FIT, GPX, TCX; .gz/.zip)."),
+        ] = None,
+        *,
+        program: Annotated[
+            str | None,
+            typer.Option("--program", help="Program: a built-in name or a TOML file."),
+        ] = None,
+        start: Annotated[
+            str | None, typer.Option("--start", help="First day of week 1 (YYYY-MM-DD).")
+        ] = None,
+        as_of: Annotated[
+            str | None,
+            typer.Option(
+                "--as-of",
+                help="Evaluation date (YYYY-MM-DD): later sessions are upcoming. Default: today.",
+            ),
+        ] = None,
+        done_score: Annotated[
+            float, typer.Option("--done-score", help="Lowest score of a session counted as done.")
+        ] = 50.0,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_csv: Annotated[bool, typer.Option("--csv", help="Print the sessions as CSV.")] = False,
+        strict: Annotated[
+            bool, typer.Option("--strict", help="Treat any problem in a file as an error.")
+        ] = False,
+        athlete: Annotated[
+            str | None,
+            typer.Option(
+                "--athlete",
+                help="Instead of FILES: a stored athlete's activities and enrolment (see "
+                "'stridecheck import' and 'stridecheck enroll').",
+            ),
+        ] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Adherence to a program: sessions done, scores, weekly running, interruptions."""
+        if as_json and as_csv:
+            fail("--csv", "choose one of --json and --csv")
+        until = _parse_date("--as-of", as_of) if as_of else dt.datetime.now(dt.UTC).date()
+        if athlete is not None:
+            if files or program is not None or start is not None:
+                fail("--athlete", "give either --athlete or FILES with --program and --start")
+            report = stored_adherence(athlete, db, as_of=until, done_score=done_score)
+        elif not files or program is None or start is None:
+            fail("--program", "give FILES with --program and --start, or --athlete NAME")
+        else:
+            first = _parse_date("--start", start)
+            plan = load_program_option(program)
+            scored: list[ScoredActivity] = []
+            for path in files:
+                activity = read_quietly(path, strict=strict)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    item = score_activity(activity, name=path.name)
+                if not (as_json or as_csv):
+                    for message in activity.meta.warnings:
+                        report_warning(path, message)
+                scored.append(item)
+            report = adherence(plan, first, scored, as_of=until, done_score=done_score)
+        if as_json:
+            typer.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
+            return
+        if as_csv:
+            typer.echo(adherence_csv(report), nl=False)
+            return
+        for block in format_adherence_tables(report):
+            out_console.print(block)

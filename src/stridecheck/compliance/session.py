@@ -1,0 +1,498 @@
+"""Score one activity against one prescribed session.
+
+The formula (also in :func:`comply` and the methods text):
+
+1. **Timeline.** The activity's intervals (walk / run / stop / unknown) are put
+   on a 1 s grid; timer pauses are removed (the watch's interval timer stops
+   with the recording timer).
+2. **Alignment.** Every prescribed step gets a window of that timeline by
+   dynamic programming (:mod:`stridecheck.compliance.align`), tolerating a late
+   start, missed or merged bouts, extra breaks and drift off the prescribed clock.
+3. **Steps.** ``matched_s`` is the time spent in the prescribed kind inside the
+   window; ``credited_s = min(matched_s, prescribed_s)``. The verdict follows
+   from ``credited_s / prescribed_s``: ``done`` (>= 80 %), ``short`` (20-80 %),
+   below 20 % ``wrong_kind`` (when the other kind of exercise filled at least
+   half the window) or ``missed``; steps after the end of the exercise are
+   ``not_reached``.
+4. **Session.** Run compliance ``R`` = credited run time / prescribed run time;
+   walk compliance ``W`` the same for walking (warm-up and cool-down included).
+   ``score = 100 * 2RW / (R + W)`` (harmonic mean: high only when both halves
+   were done; 0 when either was not done at all); with only one kind prescribed,
+   the score is that kind's compliance. ``completed`` >= 80, ``partial`` 50-79.9,
+   ``not_completed`` < 50 (scores rounded to 0.1 first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stridecheck.activity import Activity
+from stridecheck.compliance.align import Alignment, align_steps, fixed_alignment
+from stridecheck.compliance.explain import explain
+from stridecheck.compliance.params import ComplianceParams
+from stridecheck.compliance.result import Category, SessionCompliance, StepCompliance, Verdict
+from stridecheck.compliance.timeline import (
+    RUN,
+    STOP,
+    UNKNOWN,
+    WALK,
+    ActiveTimeline,
+    build_timeline,
+)
+from stridecheck.programs.model import ConcreteStep, Program, Session, Step, Targets
+
+__all__ = [
+    "ALIGN_METHODS",
+    "best_session",
+    "comply",
+    "comply_intervals",
+    "harmonic_score",
+    "score_category",
+]
+
+#: Accepted ``method=`` values -> canonical alignment method.
+ALIGN_METHODS: dict[str, str] = {"dp": "dp", "dynamic": "dp", "fixed": "fixed", "clock": "fixed"}
+
+_KIND_CODE = {"run": RUN, "walk": WALK}
+
+#: What :func:`comply` accepts as the prescription.
+SessionLike = Session | Sequence[tuple[str, float]]
+
+
+def _as_session(session: SessionLike) -> Session:
+    if isinstance(session, Session):
+        return session
+    steps: list[Step] = []
+    for item in session:
+        kind, seconds = item
+        key = str(kind).strip().lower()
+        if key not in _KIND_CODE:
+            raise ValueError(f"a plan step must be 'run' or 'walk', got {kind!r}")
+        steps.append(Step(kind="run" if key == "run" else "walk", duration_s=float(seconds)))
+    if not steps:
+        raise ValueError("the prescribed session has no steps")
+    return Session(id="plan", steps=tuple(steps))
+
+
+def _intervals_of(obj: Any) -> pd.DataFrame | None:
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    intervals = getattr(obj, "intervals", None)
+    return intervals if isinstance(intervals, pd.DataFrame) else None
+
+
+def _resolve_inputs(
+    activity_or_segmentation: Any, segmentation: Any, segment_method: str
+) -> tuple[pd.DataFrame, Activity | None]:
+    activity = activity_or_segmentation if isinstance(activity_or_segmentation, Activity) else None
+    intervals = _intervals_of(segmentation) if segmentation is not None else None
+    if segmentation is not None and intervals is None:
+        raise TypeError("segmentation must be a Segmentation or an interval DataFrame")
+    if intervals is None and activity is None:
+        intervals = _intervals_of(activity_or_segmentation)
+        if intervals is None:
+            raise TypeError(
+                "comply() needs an Activity, a Segmentation or an interval DataFrame, "
+                f"got {type(activity_or_segmentation).__name__}"
+            )
+    if intervals is None:
+        import warnings
+
+        from stridecheck.segment import segment
+
+        assert activity is not None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            intervals = segment(activity, method=segment_method).intervals
+    missing = {"kind", "start", "end"} - set(intervals.columns)
+    if missing:
+        raise ValueError(f"the interval table lacks column(s): {', '.join(sorted(missing))}")
+    return intervals, activity
+
+
+def harmonic_score(run_fraction: float | None, walk_fraction: float | None) -> float:
+    """Session score 0-100 from run and walk compliance (fractions 0-1).
+
+    The harmonic mean ``2RW / (R + W)``; with one kind not prescribed
+    (``None``), that kind is left out.
+    """
+    parts = [x for x in (run_fraction, walk_fraction) if x is not None]
+    if not parts:
+        return 0.0
+    if len(parts) == 1:
+        return 100.0 * parts[0]
+    r, w = parts
+    return 0.0 if r + w <= 0 else 100.0 * 2.0 * r * w / (r + w)
+
+
+def score_category(score: float, params: ComplianceParams | None = None) -> Category:
+    """``completed``, ``partial`` or ``not_completed`` for a score (rounded to 0.1)."""
+    p = params or ComplianceParams()
+    value = round(score, 1)
+    if value >= p.completed_score:
+        return "completed"
+    if value >= p.partial_score:
+        return "partial"
+    return "not_completed"
+
+
+def _in_range(values: np.ndarray, low: float, high: float) -> tuple[int, int]:
+    known = np.isfinite(values)
+    inside = known & (values >= low) & (values <= high)
+    return int(np.count_nonzero(inside)), int(np.count_nonzero(known))
+
+
+def _intensity(
+    timeline: ActiveTimeline, mask: np.ndarray, targets: Targets
+) -> tuple[float | None, float | None, float | None, float]:
+    """HR-in-range, pace-in-range and all-targets-met shares of the masked seconds."""
+    if targets.is_empty or not mask.any():
+        return None, None, None, 0.0
+    hr_pct = pace_pct = None
+    met = np.ones(int(mask.sum()), dtype=bool)
+    evaluable = np.zeros(int(mask.sum()), dtype=bool)
+    if targets.hr_bpm is not None:
+        hr = timeline.heart_rate_bpm[mask]
+        inside, known = _in_range(hr, *targets.hr_bpm)
+        hr_pct = 100.0 * inside / known if known else None
+        ok = np.isfinite(hr)
+        evaluable |= ok
+        met &= ~ok | ((hr >= targets.hr_bpm[0]) & (hr <= targets.hr_bpm[1]))
+    if targets.pace_s_per_km is not None:
+        speed = timeline.speed_mps[mask]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pace = np.where(speed > 0.2, 1000.0 / speed, np.nan)
+        inside, known = _in_range(pace, *targets.pace_s_per_km)
+        pace_pct = 100.0 * inside / known if known else None
+        ok = np.isfinite(pace)
+        evaluable |= ok
+        met &= ~ok | ((pace >= targets.pace_s_per_km[0]) & (pace <= targets.pace_s_per_km[1]))
+    n_eval = int(np.count_nonzero(evaluable))
+    overall = 100.0 * np.count_nonzero(met & evaluable) / n_eval if n_eval else None
+    return hr_pct, pace_pct, overall, float(n_eval)
+
+
+def _verdict(
+    *,
+    credited: float,
+    prescribed: float,
+    other: float,
+    window: float,
+    reached: bool,
+    params: ComplianceParams,
+) -> Verdict:
+    share = 100.0 * credited / prescribed if prescribed > 0 else 100.0
+    if share >= params.done_pct:
+        return "done"
+    if not reached:
+        return "not_reached"
+    if share >= params.missed_pct:
+        return "short"
+    if window > 0 and 100.0 * other / window >= params.wrong_kind_pct:
+        return "wrong_kind"
+    return "missed"
+
+
+def _walk_breaks(steps: list[ConcreteStep]) -> list[bool]:
+    kinds = [s.kind for s in steps]
+    return [
+        k == "walk" and "run" in kinds[:i] and "run" in kinds[i + 1 :] for i, k in enumerate(kinds)
+    ]
+
+
+def _align(
+    timeline: ActiveTimeline,
+    steps: list[ConcreteStep],
+    step_s: np.ndarray,
+    method: str,
+    params: ComplianceParams,
+) -> Alignment:
+    total = len(timeline)
+    if method == "fixed":
+        exercise = np.flatnonzero((timeline.kinds == WALK) | (timeline.kinds == RUN))
+        start = int(exercise[0]) if len(exercise) else 0
+        return fixed_alignment(step_s, start, total)
+    codes = np.array([_KIND_CODE[s.kind] for s in steps], dtype=np.intp)
+    cumulative = {code: timeline.cumulative(code) for code in (WALK, RUN)}
+    return align_steps(
+        codes,
+        step_s,
+        cumulative,
+        stretch_cost=params.stretch_cost,
+        max_stretch_s=params.max_stretch_s,
+    )
+
+
+def _fraction(steps: list[StepCompliance], keep: list[bool]) -> float | None:
+    prescribed = sum(s.prescribed_s for s, k in zip(steps, keep, strict=True) if k)
+    if prescribed <= 0:
+        return None
+    return sum(s.credited_s for s, k in zip(steps, keep, strict=True) if k) / prescribed
+
+
+def comply_intervals(
+    intervals: pd.DataFrame,
+    session: SessionLike,
+    *,
+    activity: Activity | None = None,
+    method: str = "dp",
+    params: ComplianceParams | None = None,
+) -> SessionCompliance:
+    """Score an interval table against a prescribed session (see :func:`comply`)."""
+    key = str(method).strip().lower()
+    if key not in ALIGN_METHODS:
+        raise ValueError(
+            f"`method` {method!r} not found. Must be one of {', '.join(map(repr, ALIGN_METHODS))}."
+        )
+    method_name = ALIGN_METHODS[key]
+    p = params or ComplianceParams()
+    sess = _as_session(session)
+    steps = sess.flatten()
+    if not steps:
+        raise ValueError(f"session {sess.id!r} has no steps")
+    timeline = build_timeline(intervals, activity)
+    kinds = timeline.kinds
+    step_s = np.array([max(1, round(s.duration_s)) for s in steps], dtype=np.intp)
+    alignment = _align(timeline, steps, step_s, method_name, p)
+    bounds = alignment.bounds
+    cums = {code: timeline.cumulative(code) for code in (WALK, RUN, STOP, UNKNOWN)}
+    exercise_idx = np.flatnonzero((kinds == WALK) | (kinds == RUN))
+    exercise_end = int(exercise_idx[-1]) + 1 if len(exercise_idx) else 0
+    breaks = _walk_breaks(steps)
+    origin_b = int(bounds[0])
+    results: list[StepCompliance] = []
+    for i, step in enumerate(steps):
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        code = _KIND_CODE[step.kind]
+        other_code = RUN if code == WALK else WALK
+        matched = float(cums[code][b] - cums[code][a])
+        other = float(cums[other_code][b] - cums[other_code][a])
+        prescribed = float(step_s[i])
+        credited = min(matched, prescribed)
+        reached = i < alignment.reached and a < exercise_end
+        mask = np.zeros(len(kinds), dtype=bool)
+        mask[a:b] = kinds[a:b] == code
+        hr_pct, pace_pct, intensity, evaluated = _intensity(timeline, mask, step.targets)
+        results.append(
+            StepCompliance(
+                index=step.index,
+                kind=step.kind,
+                name=step.name,
+                label=step.label,
+                prescribed_s=prescribed,
+                matched_s=matched,
+                credited_s=credited,
+                window_s=float(b - a),
+                other_s=other,
+                stop_s=float(cums[STOP][b] - cums[STOP][a]),
+                unknown_s=float(cums[UNKNOWN][b] - cums[UNKNOWN][a]),
+                prescribed_start_s=float(step.start_s),
+                start_offset_s=float(a - origin_b) - float(step.start_s),
+                start=timeline.time_at(a) if b > a else None,
+                end=timeline.time_at(b - 1) + pd.Timedelta(seconds=1) if b > a else None,
+                verdict=_verdict(
+                    credited=credited,
+                    prescribed=prescribed,
+                    other=other,
+                    window=float(b - a),
+                    reached=reached,
+                    params=p,
+                ),
+                walk_break=breaks[i],
+                hr_in_range_pct=hr_pct,
+                pace_in_range_pct=pace_pct,
+                intensity_pct=intensity,
+                intensity_evaluated_s=evaluated,
+            )
+        )
+    run_f = _fraction(results, [s.kind == "run" for s in results])
+    walk_f = _fraction(results, [s.kind == "walk" for s in results])
+    break_f = _fraction(results, breaks)
+    score = round(harmonic_score(run_f, walk_f), 1)
+    evaluated_s = sum(s.intensity_evaluated_s for s in results if s.intensity_pct is not None)
+    intensity_pct = (
+        sum(
+            (s.intensity_pct or 0.0) * s.intensity_evaluated_s
+            for s in results
+            if s.intensity_pct is not None
+        )
+        / evaluated_s
+        if evaluated_s > 0
+        else None
+    )
+    dist = timeline.distance_m
+    run_mask, walk_mask = kinds == RUN, kinds == WALK
+    result = SessionCompliance(
+        session_id=sess.id,
+        score=score,
+        category=score_category(score, p),
+        run_compliance_pct=None if run_f is None else 100.0 * run_f,
+        walk_compliance_pct=None if walk_f is None else 100.0 * walk_f,
+        walk_break_compliance_pct=None if break_f is None else 100.0 * break_f,
+        intensity_compliance_pct=intensity_pct,
+        steps=results,
+        reasons=[],
+        late_start_s=float(origin_b),
+        paused_s=timeline.paused_s,
+        active_s=float(len(kinds)),
+        prescribed_s=float(step_s.sum()),
+        exercise_s=float(np.count_nonzero((kinds[origin_b:] == WALK) | (kinds[origin_b:] == RUN))),
+        run_s=float(np.count_nonzero(run_mask)),
+        walk_s=float(np.count_nonzero(walk_mask)),
+        stop_s=float(np.count_nonzero(kinds == STOP)),
+        run_distance_m=_masked_sum(dist, run_mask),
+        walk_distance_m=_masked_sum(dist, walk_mask),
+        start=timeline.time_at(origin_b) if len(kinds) else None,
+        method=method_name,
+        params=p,
+    )
+    lead = kinds[:origin_b]
+    result.reasons = explain(
+        result,
+        lead_stop_s=float(np.count_nonzero(lead == STOP)),
+        exercise_end_s=float(exercise_end),
+    )
+    return result
+
+
+def _masked_sum(values: np.ndarray, mask: np.ndarray) -> float:
+    if not mask.any():
+        return 0.0
+    chosen = values[mask]
+    if not np.isfinite(chosen).any():
+        return float("nan")
+    return float(np.nansum(chosen))
+
+
+def comply(
+    activity_or_segmentation: Any,
+    session: SessionLike,
+    *,
+    segmentation: Any = None,
+    method: str = "dp",
+    params: ComplianceParams | None = None,
+    segment_method: str = "hmm",
+) -> SessionCompliance:
+    """**Score one activity against one prescribed session.**
+
+    Parameters
+    ----------
+    activity_or_segmentation
+        An :class:`~stridecheck.activity.Activity` (segmented with
+        ``segment_method`` unless ``segmentation`` is given), a
+        :class:`~stridecheck.segment.Segmentation`, or an interval DataFrame with
+        ``kind``, ``start``, ``end`` (e.g. a simulator's ``truth_intervals``).
+    session
+        A :class:`~stridecheck.programs.Session`, or a plan of
+        ``("run" | "walk", seconds)`` pairs.
+    segmentation
+        Intervals to use with an activity (a Segmentation or a DataFrame); the
+        activity then only supplies heart rate, speed and distance.
+    method
+        ``"dp"`` (dynamic-programming alignment, default) or ``"fixed"`` (windows
+        on the prescribed clock from the first walk or run; a baseline).
+    params
+        Thresholds and tolerances (:class:`ComplianceParams`).
+    segment_method
+        Segmenter used when only an activity is given.
+
+    Returns
+    -------
+    SessionCompliance
+
+    Notes
+    -----
+    Timer pauses are left out; every step gets a window of the remaining time by
+    dynamic programming (see :mod:`stridecheck.compliance.align`). Per step,
+    ``credited_s = min(matched_s, prescribed_s)`` where ``matched_s`` is the time in
+    the prescribed kind inside the window. ``R`` and ``W`` are the credited shares
+    of the prescribed run and walk time; ``score = 100 * 2RW / (R + W)``;
+    ``completed`` >= 80, ``partial`` >= 50, else ``not_completed``.
+
+    Raises
+    ------
+    TypeError
+        When the first argument is none of the accepted inputs.
+    ValueError
+        For an unknown method, an empty session or an interval table without
+        ``kind``/``start``/``end``.
+    """
+    intervals, activity = _resolve_inputs(activity_or_segmentation, segmentation, segment_method)
+    return comply_intervals(intervals, session, activity=activity, method=method, params=params)
+
+
+def _distinct_sessions(sessions: Sequence[Session]) -> list[Session]:
+    seen: dict[tuple[Any, ...], Session] = {}
+    for s in sessions:
+        seen.setdefault(s.steps, s)
+    return list(seen.values())
+
+
+def best_session(
+    activity_or_segmentation: Any,
+    program: Program | Sequence[Session],
+    *,
+    segmentation: Any = None,
+    method: str = "dp",
+    params: ComplianceParams | None = None,
+    segment_method: str = "hmm",
+) -> tuple[str, SessionCompliance]:
+    """The session of a program an activity fits best (``--session auto``).
+
+    Every distinct session (sessions with identical steps are scored once, the
+    first id kept) is scored; the highest score wins; on equal scores, the session
+    whose prescribed run and walk times are closest to the times run and walked,
+    then the earliest.
+    Sessions whose score cannot beat the best so far (the time run and walked
+    caps their run and walk compliance) are skipped.
+
+    Returns
+    -------
+    (session_id, SessionCompliance)
+
+    Raises
+    ------
+    ValueError
+        When the program has no sessions.
+    """
+    sessions = list(program.sessions if isinstance(program, Program) else program)
+    if not sessions:
+        raise ValueError("the program has no sessions")
+    intervals, activity = _resolve_inputs(activity_or_segmentation, segmentation, segment_method)
+    kinds = build_timeline(intervals).kinds
+    done = {
+        "run": float(np.count_nonzero(kinds == RUN)),
+        "walk": float(np.count_nonzero(kinds == WALK)),
+    }
+
+    def bound(candidate: Session) -> float:
+        # credited time never exceeds the time done: an upper bound of the score
+        shares = [
+            None if candidate.time_in(k) <= 0 else min(1.0, done[k] / candidate.time_in(k))
+            for k in ("run", "walk")
+        ]
+        return harmonic_score(shares[0], shares[1])
+
+    candidates = _distinct_sessions(sessions)
+    order = sorted(range(len(candidates)), key=lambda i: (-bound(candidates[i]), i))
+
+    def misfit(candidate: Session) -> float:
+        # equal scores: the session whose run and walk totals are closest to what was done
+        return sum(abs(done[k] - candidate.time_in(k)) for k in ("run", "walk"))
+
+    best: tuple[tuple[float, float, int], SessionCompliance] | None = None
+    for i in order:
+        if best is not None and bound(candidates[i]) < best[1].score:
+            break
+        result = comply_intervals(
+            intervals, candidates[i], activity=activity, method=method, params=params
+        )
+        key = (result.score, -misfit(candidates[i]), -i)
+        if best is None or key > best[0]:
+            best = (key, result)
+    assert best is not None
+    return best[1].session_id, best[1]

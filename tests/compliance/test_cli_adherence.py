@@ -1,0 +1,114 @@
+"""``stridecheck adherence`` on simulated FIT files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stridecheck.cli import app
+from stridecheck.programs import load_program
+from stridecheck.simulate import simulate_session, write_session
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("adherence")
+    program = load_program("asteroid-12wk")
+    spec = [
+        ("W1S1", "2026-01-05T07:00Z", ()),
+        ("W1S2", "2026-01-07T07:00Z", ("stopped_halfway",)),
+        ("W1S3", "2026-01-09T07:00Z", ()),
+        ("W2S1", "2026-01-12T07:00Z", ("walked_everything",)),
+    ]
+    out = []
+    for i, (session_id, start, deviations) in enumerate(spec):
+        sim = simulate_session(
+            program.session(session_id).to_plan(),
+            start=start,
+            deviations=deviations,
+            random_state=i,
+        )
+        out.append(write_session(sim, folder / f"{i}-{session_id}.fit"))
+    return out
+
+
+def _args(files: list[Path], *extra: str) -> list[str]:
+    base = ["adherence", "--program", "asteroid-12wk", "--start", "2026-01-05"]
+    return [*base, "--as-of", "2026-01-18", *extra, *map(str, files)]
+
+
+def test_adherence_json(files):
+    result = runner.invoke(app, _args(files, "--json"))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    summary = doc["summary"]
+    assert summary["sessions_prescribed"] == 6
+    assert summary["sessions_done"] == 2
+    assert summary["sessions_completed"] == 2
+    assert summary["adherence_pct"] == pytest.approx(100 * 2 / 6, abs=0.01)
+    assert summary["interruptions"] == 1  # W2S1 walked, W2S2 and W2S3 missed
+    assert summary["weekly_run_km"] > 0
+    statuses = [s["status"] for s in doc["sessions"][:6]]
+    assert statuses == [
+        "completed", "not_completed", "completed", "not_completed", "missed", "missed",
+    ]  # fmt: skip
+    assert doc["sessions"][6]["status"] == "upcoming"
+    assert doc["weeks"][0]["progression_ready"] is True
+    assert doc["weeks"][1]["progression_ready"] is False
+    assert doc["sessions"][0]["activity"] == "0-W1S1.fit"
+
+
+def test_adherence_tables(files):
+    result = runner.invoke(app, _args(files))
+    assert result.exit_code == 0, result.output
+    assert "adherence 33% (2 of 6 sessions done, 2 completed)" in result.stdout
+    assert "interruptions (3+ sessions missed in a row): 1" in result.stdout
+    assert "W1S2" in result.stdout
+
+
+def test_adherence_csv(files):
+    result = runner.invoke(app, _args(files[:3], "--csv"))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 36
+    assert rows[0]["session_id"] == "W1S1"
+    assert rows[0]["status"] == "completed"
+    assert float(rows[0]["score"]) >= 90
+    assert rows[1]["status"] == "not_completed"
+
+
+def test_extra_activity_is_unplanned(files, tmp_path):
+    twice = tmp_path / "again.fit"
+    twice.write_bytes(files[0].read_bytes())
+    result = runner.invoke(app, _args([*files[:3], twice], "--json"))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["unplanned_activities"] == 1
+    assert doc["unplanned"][0]["reason"] == "extra activity in week 1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--json", "--csv"], "choose one of --json and --csv"),
+        (["--as-of", "yesterday"], "not a date"),
+    ],
+)
+def test_bad_options_exit_2(files, extra, message):
+    result = runner.invoke(app, [*_args(files[:1]), *extra])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_unknown_program_exits_2(files):
+    args = ["adherence", "--program", "no-such-program", "--start", "2026-01-05", str(files[0])]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "built-in" in result.stderr
