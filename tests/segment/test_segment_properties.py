@@ -246,8 +246,8 @@ def test_timer_pause_is_paused_and_gap_without_timer_info() -> None:
 def test_short_cadence_dropout_is_bridged() -> None:
     activity, _ = make_activity([("walk", 100), ("run", 80), ("walk", 100)])
     samples = activity.samples.copy()
-    samples.iloc[120:140, samples.columns.get_loc("cadence_spm")] = np.nan
-    samples.iloc[150:160, samples.columns.get_loc("cadence_spm")] = 0.0
+    samples.iloc[120:140, list(samples.columns).index("cadence_spm")] = np.nan
+    samples.iloc[150:160, list(samples.columns).index("cadence_spm")] = 0.0
     seg = quiet_segment(Activity(samples=samples, meta=activity.meta))
     assert list(seg.intervals["kind"]) == ["walk", "run", "walk"]
 
@@ -255,9 +255,9 @@ def test_short_cadence_dropout_is_bridged() -> None:
 def test_long_stretch_without_data_is_unknown() -> None:
     activity, _ = make_activity([("walk", 100), ("run", 100), ("walk", 100)])
     samples = activity.samples.copy()
-    samples.iloc[130:190, [samples.columns.get_loc(c) for c in ("cadence_spm", "speed_mps")]] = (
-        np.nan
-    )
+    samples.iloc[
+        130:190, [list(samples.columns).index(c) for c in ("cadence_spm", "speed_mps")]
+    ] = np.nan
     seg = quiet_segment(Activity(samples=samples, meta=activity.meta))
     assert "unknown" in set(seg.intervals["kind"])
     unknown = seg.intervals[seg.intervals["kind"] == "unknown"].iloc[0]
@@ -377,7 +377,7 @@ def test_device_splits_are_evidence_where_signals_are_missing(device_kind: str) 
     # a dropout inside the walking (for rwd_run) or inside the running (for rwd_walk)
     first = 40 if device_kind == "rwd_run" else 160
     gap = slice(first, first + 28)
-    samples.iloc[gap, samples.columns.get_loc("cadence_spm")] = np.nan
+    samples.iloc[gap, list(samples.columns).index("cadence_spm")] = np.nan
     plain = quiet_segment(Activity(samples=samples, meta=activity.meta))
     around = "walk" if device_kind == "rwd_run" else "run"
     assert (plain.labels.iloc[gap] == around).all()

@@ -20,7 +20,7 @@ def run(session: SimulatedSession, method: str = "hmm") -> tuple[Segmentation, f
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StrideCheckWarning)
         seg = segment(session.activity, method=method)
-    pred = seg.label_at(session.truth_1hz.index).to_numpy(dtype=object)
+    pred = seg.label_at(pd.DatetimeIndex(session.truth_1hz.index)).to_numpy(dtype=object)
     return seg, float(np.mean(pred == session.truth_1hz.to_numpy(dtype=object)))
 
 
@@ -36,7 +36,7 @@ def boundary_errors(session: SimulatedSession, seg: Segmentation) -> np.ndarray:
 
 def runs_found(session: SimulatedSession, seg: Segmentation) -> bool:
     """Every true run bout of >= 15 s has most of its seconds labelled run."""
-    pred = seg.label_at(session.truth_1hz.index).to_numpy(dtype=object)
+    pred = seg.label_at(pd.DatetimeIndex(session.truth_1hz.index)).to_numpy(dtype=object)
     t0 = session.truth_1hz.index[0]
     for _, row in session.truth_intervals.iterrows():
         if row["kind"] == "run" and row["duration_s"] >= 15:

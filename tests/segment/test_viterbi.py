@@ -26,7 +26,7 @@ def reference(evidence: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, float
 @pytest.mark.parametrize("seed", range(12))
 def test_matches_the_loop(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(2, 400))
+    n = int(rng.integers(2, 400)) if seed < 8 else int(rng.integers(400, 1500))
     states = int(rng.integers(2, 5))
     evidence = rng.normal(size=(n, states)) * 2
     cost = np.abs(rng.normal(size=(n - 1, states, states))) * 3
@@ -37,6 +37,11 @@ def test_matches_the_loop(seed: int) -> None:
     assert result.score == pytest.approx(score)
     np.testing.assert_array_equal(result.states, path)
     assert (result.margin >= 0).all()
+    # the path alone (no margins) is the same path
+    quick = viterbi_decode(evidence, cost, with_margin=False)
+    np.testing.assert_array_equal(quick.states, path)
+    assert quick.score == pytest.approx(score)
+    assert not quick.margin.any()
 
 
 def test_margins_are_max_marginals() -> None:

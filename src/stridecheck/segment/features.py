@@ -10,6 +10,7 @@ time it stands for, and nothing is resampled or filled.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,12 +18,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from stridecheck.activity import Activity
-from stridecheck.io.derive import derive_speed, haversine_m
+from stridecheck.io.derive import EARTH_RADIUS_M, derive_speed
 
 __all__ = [
     "DEVICE_RUN",
     "DEVICE_STOP",
     "DEVICE_WALK",
+    "GPS_ERROR_CORRELATION_S",
     "GPS_WINDOW_S",
     "NO_DEVICE_LABEL",
     "Evidence",
@@ -54,8 +56,11 @@ _TIMER_START = {"start"}
 
 #: Speeds above this are no walking or running (GPS spikes). [m/s]
 MAX_FOOT_SPEED_MPS = 12.5
-#: Window over which speed is measured from positions. [s]
-GPS_WINDOW_S = 8.0
+#: Window over which speed is fitted from positions (local linear fit). [s]
+GPS_WINDOW_S = 4.0
+#: Time over which errors of speed from positions stay correlated: GPS position
+#: error wanders slowly, so speeds a few seconds apart share most of it. [s]
+GPS_ERROR_CORRELATION_S = 8.0
 #: Cadences above this are sensor errors. [steps/min]
 MAX_CADENCE_SPM = 260.0
 
@@ -246,11 +251,13 @@ def _speed(
     source = "gps" if has_position and not indoor else "footpod"
     speed = _column(samples, "speed_mps", order)
     if has_position and (activity.meta.speed_derived or not _has(speed)):
-        # speed from positions: net displacement over a short window, which
-        # GPS jitter inflates far less than the summed point-to-point path
-        speed = _displacement_speed(samples, order, GPS_WINDOW_S)
+        # speed from positions: a local linear fit of the track over a short
+        # window, which GPS jitter inflates far less than the summed
+        # point-to-point path
+        speed = _fitted_speed(samples, order, GPS_WINDOW_S)
         warnings.append(
-            f"speed was derived from positions (net displacement over {GPS_WINDOW_S:g} s windows)"
+            "speed was derived from positions (local linear fit of the track over "
+            f"{GPS_WINDOW_S:g} s windows)"
         )
         source = "positions"
     elif not _has(speed):
@@ -276,27 +283,47 @@ def _speed(
     return speed, source
 
 
-def _displacement_speed(
+def _fitted_speed(
     samples: pd.DataFrame, order: NDArray[np.intp] | None, window_s: float
 ) -> FloatArray:
-    """Net displacement between the fixes at either end of a centred window, per second. [m/s]"""
+    """Speed from a least-squares line through the fixes of a centred window. [m/s]
+
+    East and north (metres on a local tangent plane) are each fitted against
+    time over ``window_s``; the speed is the length of the fitted velocity.
+    Window sums come from cumulative sums, so irregular times and gaps cost
+    nothing extra. Windows holding fewer than three fixes or spanning under a
+    third of ``window_s`` give NaN.
+    """
     lat = _column(samples, "lat_deg", order)
     lon = _column(samples, "lon_deg", order)
     index = samples.index if order is None else samples.index[order]
     t = (index - index[0]).total_seconds().to_numpy(dtype=float)
     out = np.full(len(t), np.nan)
     ok = np.isfinite(lat) & np.isfinite(lon)
-    if ok.sum() < 2:
+    if ok.sum() < 3:
         return out
-    tv, la, lo_ = t[ok], lat[ok], lon[ok]
+    tv = t[ok]
+    lat0 = math.radians(float(np.median(lat[ok])))
+    north = np.radians(lat[ok] - lat[ok][0]) * EARTH_RADIUS_M
+    east = np.radians(lon[ok] - lon[ok][0]) * EARTH_RADIUS_M * math.cos(lat0)
     first = np.searchsorted(tv, t - window_s / 2.0, side="left")
-    last = np.searchsorted(tv, t + window_s / 2.0, side="right") - 1
-    first = np.clip(first, 0, len(tv) - 1)
-    last = np.clip(last, 0, len(tv) - 1)
-    dt_s = tv[last] - tv[first]
-    good = dt_s >= window_s / 3.0
-    dist = haversine_m(la[first], lo_[first], la[last], lo_[last])
-    out[good] = dist[good] / dt_s[good]
+    stop = np.searchsorted(tv, t + window_s / 2.0, side="right")
+    tc = tv - tv[0]
+
+    def window_sum(values: FloatArray) -> FloatArray:
+        csum = np.concatenate([[0.0], np.cumsum(values)])
+        return np.asarray(csum[stop] - csum[first], dtype=float)
+
+    count = (stop - first).astype(float)
+    s_t = window_sum(tc)
+    s_tt = window_sum(tc * tc)
+    denom = count * s_tt - s_t * s_t
+    span = tv[np.maximum(stop - 1, 0)] - tv[np.minimum(first, len(tv) - 1)]
+    good = (count >= 3) & (span >= window_s / 3.0) & (denom > 0)
+    safe = np.where(good, denom, 1.0)
+    v_east = (count * window_sum(tc * east) - s_t * window_sum(east)) / safe
+    v_north = (count * window_sum(tc * north) - s_t * window_sum(north)) / safe
+    out[good] = np.hypot(v_east, v_north)[good]
     return out
 
 

@@ -28,7 +28,7 @@ from stridecheck.segment.features import (
     DEVICE_RUN,
     DEVICE_STOP,
     DEVICE_WALK,
-    GPS_WINDOW_S,
+    GPS_ERROR_CORRELATION_S,
     NO_DEVICE_LABEL,
     Evidence,
 )
@@ -93,7 +93,7 @@ class HmmParams:
         Without cadence, faster bouts found only by decoding count as running
         when they are at least this much faster than the walking [m/s] and
         explain the speed better than one gait by at least this many nats per
-        switch of gait (speed errors counted once per GPS window). [nat]
+        switch of gait (speed errors counted once per GPS error correlation time). [nat]
     run_walk_cost, walk_stop_cost, run_stop_cost
         Cost of one switch between the two states. [nat]
     evidence_cap
@@ -297,7 +297,8 @@ def _two_cluster_fit(
         )
         s = np.maximum(np.sqrt(var), min_sd)
         pi = np.clip(tot / max(tot.sum(), 1e-9), 1e-3, 1.0)
-        if np.allclose(new_m, m, atol=1e-3):
+        # np.allclose(new_m, m, atol=1e-3), without its overhead
+        if bool(np.all(np.abs(new_m - m) <= 1e-3 + 1e-5 * np.abs(m))):
             m = new_m
             break
         m = new_m
@@ -564,7 +565,7 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
 def _capped(ll: FloatArray, cap: float) -> FloatArray:
     """Shift rows so the best state is 0 and clip the rest at ``-cap``. NaN rows become 0."""
     top = np.max(ll, axis=1, keepdims=True)
-    out = np.maximum(ll - top, -cap)
+    out: FloatArray = np.maximum(ll - top, -cap)
     out[~np.isfinite(out)] = 0.0
     return out
 
@@ -579,7 +580,8 @@ def _label_evidence(codes: NDArray[np.int8], match_p: float) -> FloatArray:
     out[has] = miss
     for code, state in ((DEVICE_STOP, STOP), (DEVICE_WALK, WALK), (DEVICE_RUN, RUN)):
         out[codes == code, state] = math.log(match_p)
-    return out - np.max(out, axis=1, keepdims=True)
+    shifted: FloatArray = out - np.max(out, axis=1, keepdims=True)
+    return shifted
 
 
 def hmm_evidence(
@@ -739,7 +741,7 @@ def _train_speed_gaits(
     for _ in range(3):
         evidence = hmm_evidence(ev, trial, params, weights)
         evidence[blocked] = 0.0
-        states = viterbi_decode(evidence, cost).states
+        states = viterbi_decode(evidence, cost, with_margin=False).states
         is_walk = moving & (states == WALK)
         is_run = moving & (states == RUN)
         run_time = float(weights[is_run].sum())
@@ -756,7 +758,7 @@ def _train_speed_gaits(
     single = _weighted_gaussian(speed[both_gaits], weights[both_gaits], walk, 0.0, min_sd)
     two = np.where(states == RUN, _logpdf(speed, run), _logpdf(speed, walk))
     gain = float(np.sum((weights * (two - _logpdf(speed, single)))[both_gaits]))
-    gain /= GPS_WINDOW_S if ev.speed_source == "positions" else 2.0
+    gain /= GPS_ERROR_CORRELATION_S if ev.speed_source == "positions" else 2.0
     switches = int(np.count_nonzero(np.diff(states[both_gaits]) != 0))
     plausible = (
         run.mean - walk.mean >= params.min_speed_contrast_mps
