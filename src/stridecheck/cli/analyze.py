@@ -10,7 +10,10 @@ A rich table for people; with ``--json`` the public document::
                  "mean_confidence", "method", "methods_text", "warnings"}}
 
 Times are ISO 8601 in UTC; the intervals are contiguous and cover the activity.
-This document is a public contract: keys are only ever added.
+This document is a public contract: keys are only ever added. With
+``--program P [--session ID|auto]`` it gains ``"compliance"``
+(:meth:`stridecheck.compliance.SessionCompliance.to_dict`) and the table a
+compliance table.
 """
 
 from __future__ import annotations
@@ -125,6 +128,7 @@ def register(app: typer.Typer) -> None:
     @guarded
     def analyze(
         file: Annotated[Path, typer.Argument(help="Activity file (FIT, GPX, TCX; .gz/.zip).")],
+        *,
         as_json: Annotated[
             bool, typer.Option("--json", help="Print the interval document as JSON.")
         ] = False,
@@ -137,20 +141,41 @@ def register(app: typer.Typer) -> None:
         strict: Annotated[
             bool, typer.Option("--strict", help="Treat any problem in the file as an error.")
         ] = False,
+        program: Annotated[
+            str | None,
+            typer.Option("--program", help="Score against a program: built-in name or TOML file."),
+        ] = None,
+        session: Annotated[
+            str | None,
+            typer.Option("--session", help="Session id in --program, or 'auto' (best fit)."),
+        ] = None,
     ) -> None:
         """Split an activity into walk, run and stop intervals."""
+        if session is not None and program is None:
+            fail("--session", "--session needs --program")
         if method.strip().lower() not in METHODS:
             fail("--method", f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         activity = read_quietly(file, strict=strict)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             seg = segment(activity, method=method)
+        compliance = None
+        if program is not None:
+            from stridecheck.cli.adherence import analyze_compliance
+
+            compliance = analyze_compliance(activity, seg, program, session)
         if as_json:
             document = analysis_document(seg, file)
             document["summary"]["warnings"] = list(activity.meta.warnings) + list(seg.warnings)
+            if compliance is not None:
+                document["compliance"] = compliance.to_dict()
             typer.echo(json.dumps(document, indent=2, allow_nan=False))
             return
         for message in [*activity.meta.warnings, *seg.warnings]:
             report_warning(file, message)
         out_console.print(format_intervals_table(seg, title=f"{file.name}: intervals"))
         out_console.print(_summary_line(seg))
+        if compliance is not None:
+            from stridecheck.cli.adherence import format_compliance_table
+
+            out_console.print(format_compliance_table(compliance))
