@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import json
 import shutil
@@ -21,7 +22,7 @@ from stridecheck.cli import convert as convert_module
 from stridecheck.cli import info as info_module
 from stridecheck.cli._common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, format_duration
 from stridecheck.cli.convert import OutputFormat, default_output_path
-from stridecheck.cli.demo import SUMMARY_COLUMNS
+from stridecheck.cli.demo import COMPLIANCE_COLUMNS, SUMMARY_COLUMNS, load_enrollment_start
 
 runner = CliRunner()
 
@@ -312,31 +313,106 @@ def test_convert_unknown_format_is_a_usage_error(fit_file: Path) -> None:
 # --- demo ------------------------------------------------------------------------------
 
 
-def test_demo(sample_data_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    result = invoke("demo", "--data", sample_data_dir, "--out", out)
+@pytest.fixture(scope="module")
+def demo_run(
+    sample_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Result, Path]:
+    """One full ``stridecheck demo`` with the defaults, run from an empty folder.
+
+    Returns the result and the folder it ran in (outputs in ``out/demo``).
+    """
+    cwd = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(cwd)
+        result = invoke("demo")
     assert result.exit_code == EXIT_OK, result.output
-    summary = out / "summary.csv"
-    assert result.stdout.rstrip("\n").splitlines()[-1] == f"Wrote {summary}"
+    return result, cwd
+
+
+def listed_sessions(sample_data_dir: Path) -> list[dict[str, str]]:
     with (sample_data_dir / "manifest.csv").open(newline="") as fh:
-        listed = [row for row in csv.DictReader(fh) if row["file"]]
-    rows = pd.read_csv(summary)
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.slow
+def test_demo_runs_every_step(demo_run: tuple[Result, Path]) -> None:
+    result, _ = demo_run
+    out = result.stdout
+    steps = ["1. Import", "2. Intervals", "3. Compliance and adherence", "4. Coach report"]
+    positions = [out.index(step) for step in steps]
+    assert positions == sorted(positions)
+    # (a) every activity summarised, (b) one interval table, (c) compliance and adherence
+    assert "Sample sessions (17)" in out
+    assert "athlete_a W1S3 (W1S3.fit): intervals (hmm)" in out
+    assert "Prescribed W1S3: walk 5:00 (warm-up), 10 x (run 0:15, walk 0:45)" in out
+    for athlete in ("athlete_a", "athlete_b"):
+        assert f"{athlete}: compliance with each prescribed session" in out
+    for text in ("key reason", "completed", "missed", "done as prescribed"):
+        assert text in out
+    assert "Adherence to the program" in out
+    for measure in ("adherence (done / prescribed)", "weeks ready to progress", "signal"):
+        assert measure in out
+    assert "8 of 9" in out  # athlete_a missed W2S2 and did the rest
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_demo_ends_with_the_report(demo_run: tuple[Result, Path]) -> None:
+    result, cwd = demo_run
+    last = result.stdout.rstrip("\n").splitlines()[-1]
+    assert last == "Wrote out/demo/report.html"
+    report = cwd / "out" / "demo" / "report.html"
+    html = report.read_text(encoding="utf-8")
+    assert len(html) > 100_000  # self-contained: charts and their scripts inline
+    assert html.lstrip().lower().startswith("<!doctype html")
+    for text in ("athlete_a", "athlete_b", "W3S3", "stridecheck sample run-walk, 3 weeks"):
+        assert text in html
+    assert "Wrote out/demo/summary.csv" in result.stdout
+    assert "Wrote out/demo/compliance.csv" in result.stdout
+
+
+@pytest.mark.slow
+def test_demo_summary_csv(demo_run: tuple[Result, Path], sample_data_dir: Path) -> None:
+    _, cwd = demo_run
+    listed = [row for row in listed_sessions(sample_data_dir) if row["file"]]
+    rows = pd.read_csv(cwd / "out" / "demo" / "summary.csv")
     assert list(rows.columns) == list(SUMMARY_COLUMNS)
     assert rows["file"].tolist() == [row["file"] for row in listed]
     assert rows["session"].tolist() == [row["session_id"] for row in listed]
     assert (rows["duration_s"] > 0).all()
     assert (rows["distance_m"] > 0).all()
-    assert "Sample sessions" in result.stdout
 
 
-def test_demo_default_finds_the_sample_data(
-    sample_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    result = invoke("demo")
-    assert result.exit_code == EXIT_OK, result.output
-    assert result.stdout.rstrip("\n").splitlines()[-1] == "Wrote out/demo/summary.csv"
-    assert (tmp_path / "out" / "demo" / "summary.csv").is_file()
+@pytest.mark.slow
+def test_demo_compliance_csv(demo_run: tuple[Result, Path], sample_data_dir: Path) -> None:
+    _, cwd = demo_run
+    listed = listed_sessions(sample_data_dir)
+    rows = pd.read_csv(cwd / "out" / "demo" / "compliance.csv", keep_default_na=False)
+    assert list(rows.columns) == list(COMPLIANCE_COLUMNS)
+    # one row per prescribed session, each activity matched to the session it was done for
+    assert len(rows) == len(listed) == 18
+    assert sorted(zip(rows["athlete"], rows["session"], rows["file"], strict=True)) == sorted(
+        (r["athlete"], r["session_id"], r["file"]) for r in listed
+    )
+    missed = rows[rows["file"] == ""]
+    assert missed[["athlete", "session", "status"]].values.tolist() == [
+        ["athlete_a", "W2S2", "missed"]
+    ]
+    done = rows[rows["file"] != ""]
+    scores = pd.to_numeric(done["score"])
+    assert scores.between(0, 100).all()
+    assert set(done["status"]) <= {"completed", "partial", "not_completed"}
+    # the as-prescribed watch sessions score as completed
+    plain = done[(done["athlete"] == "athlete_a") & done["session"].isin(["W1S1", "W3S1"])]
+    assert (plain["status"] == "completed").all()
+    assert (plain["reasons"] == "done as prescribed").all()
+
+
+def test_demo_help_names_the_steps() -> None:
+    result = invoke("demo", "--help")
+    assert result.exit_code == EXIT_OK
+    for word in ("summary.csv", "compliance.csv", "report.html"):
+        assert word in result.stdout
 
 
 def test_demo_without_sample_data(tmp_path: Path) -> None:
@@ -349,12 +425,68 @@ def test_demo_manifest_without_required_columns(tmp_path: Path) -> None:
     one_error_line(result, tmp_path / "manifest.csv", "file, athlete, session_id")
 
 
-def test_demo_with_a_broken_sample_file(tmp_path: Path) -> None:
-    (tmp_path / "manifest.csv").write_text("file,athlete,session_id\nbad.fit,a,W1S1\n")
-    (tmp_path / "bad.fit").write_bytes(b"\x0e\x10broken")
+def minimal_sample_data(folder: Path, sample_data_dir: Path) -> None:
+    """A sample-data folder with one (broken) file for athlete ``a``, the sample program
+    and an enrolment."""
+    (folder / "manifest.csv").write_text("file,athlete,session_id\na/bad.fit,a,W1S1\n")
+    (folder / "a").mkdir()
+    (folder / "a" / "bad.fit").write_bytes(b"\x0e\x10broken")
+    (folder / "a" / "enrollment.toml").write_text("start = 2026-01-05\n")
+    shutil.copy(sample_data_dir / "program.toml", folder / "program.toml")
+
+
+def test_demo_with_a_broken_sample_file(tmp_path: Path, sample_data_dir: Path) -> None:
+    minimal_sample_data(tmp_path, sample_data_dir)
     result = invoke("demo", "--data", tmp_path, "--out", tmp_path / "out")
-    one_error_line(result, tmp_path / "bad.fit", "")
+    one_error_line(result, tmp_path / "a" / "bad.fit", "")
     assert not (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_demo_without_a_program(tmp_path: Path, sample_data_dir: Path) -> None:
+    minimal_sample_data(tmp_path, sample_data_dir)
+    (tmp_path / "program.toml").unlink()
+    result = invoke("demo", "--data", tmp_path, "--out", tmp_path / "out")
+    one_error_line(result, tmp_path / "program.toml", "make sample-data")
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_with_an_invalid_program(tmp_path: Path, sample_data_dir: Path) -> None:
+    minimal_sample_data(tmp_path, sample_data_dir)
+    (tmp_path / "program.toml").write_text('name = "x"\n')
+    result = invoke("demo", "--data", tmp_path, "--out", tmp_path / "out")
+    assert result.exit_code == EXIT_INPUT
+    assert "program.toml" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (None, "missing"),
+        ("start = [1\n", "cannot be read"),
+        ('start = "next monday"\n', "start = YYYY-MM-DD"),
+        ("program = 'x'\n", "start = YYYY-MM-DD"),
+    ],
+)
+def test_demo_with_a_bad_enrollment(
+    tmp_path: Path, sample_data_dir: Path, text: str | None, reason: str
+) -> None:
+    minimal_sample_data(tmp_path, sample_data_dir)
+    enrollment = tmp_path / "a" / "enrollment.toml"
+    if text is None:
+        enrollment.unlink()
+    else:
+        enrollment.write_text(text)
+    result = invoke("demo", "--data", tmp_path, "--out", tmp_path / "out")
+    one_error_line(result, enrollment, reason)
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_enrollment_start_forms(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    for text in ("start = 2026-01-05", 'start = " 2026-01-05 "', "start = 2026-01-05T06:00:00Z"):
+        (tmp_path / "a" / "enrollment.toml").write_text(text + "\n")
+        assert load_enrollment_start(tmp_path, "a") == dt.date(2026, 1, 5)
 
 
 # --- the installed entry points --------------------------------------------------------
