@@ -53,9 +53,14 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A headless system Chromium with a fresh profile."""
+    """A headless system Chromium with a fresh profile.
+
+    Module-scoped on purpose: Playwright's sync API keeps an asyncio loop running
+    in this thread while it is active, which would break every later test in the
+    same worker that runs a loop of its own (the live recorder tests).
+    """
     if not CHROMIUM.is_file():
         _missing(f"Chromium not found at {CHROMIUM}: install the Debian package 'chromium'")
     sync_api = pytest.importorskip("playwright.sync_api")

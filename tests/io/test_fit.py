@@ -223,8 +223,8 @@ def test_timer_pause_marks_samples_not_running() -> None:
     assert not running.iloc[20:40].any()
     assert running.iloc[40:59].all()
     assert not running.iloc[59]
-    # Activity.timer_s counts steps whose both ends run: 0-19 s and 40-58 s
-    assert activity.timer_s == pytest.approx(37.0)
+    # Activity.timer_s counts the steps that start at a running sample: 0-20 s, 40-59 s
+    assert activity.timer_s == pytest.approx(39.0)
     assert activity.duration_s == 59.0
     events = activity.events
     assert list(events.columns) == list(EVENT_COLUMNS)
@@ -416,7 +416,7 @@ def test_several_sessions_multisport() -> None:
     assert s["cadence_spm"].iloc[30:].isna().all()
     assert (s["cadence_rpm"].iloc[30:] == 90.0).all()
     assert not s["timer_running"].iloc[29] and s["timer_running"].iloc[30]
-    assert activity.timer_s == pytest.approx(56.0)  # the 11 s between sessions excluded
+    assert activity.timer_s == pytest.approx(58.0)  # the 11 s between sessions excluded
 
 
 def test_workout_carried_in_activity() -> None:

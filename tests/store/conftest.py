@@ -106,3 +106,10 @@ def cohort_dir(
     (p03 / "plan.toml").write_text(SHORT_PROGRAM_TOML)
     (p03 / "enrollment.toml").write_text('start = 2026-03-02\nprogram = "plan.toml"\n')
     return root
+
+
+@pytest.fixture
+def short_program_toml() -> str:
+    """The short test program as TOML text (a fixture: conftest modules are not importable
+    by name when several test folders have one)."""
+    return SHORT_PROGRAM_TOML

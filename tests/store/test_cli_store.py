@@ -19,11 +19,9 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture
-def program_file(tmp_path: Path) -> Path:
-    from conftest import SHORT_PROGRAM_TOML  # tests/store/conftest.py
-
+def program_file(tmp_path: Path, short_program_toml: str) -> Path:
     path = tmp_path / "short.toml"
-    path.write_text(SHORT_PROGRAM_TOML)
+    path.write_text(short_program_toml)
     return path
 
 

@@ -81,8 +81,7 @@ def adherence_methods(done_score: float, *, per_week: int | None) -> str:
     -------
     str
     """
-    week = f"{per_week}" if per_week else "the week's"
-    ready = "2 of 3" if per_week == 3 else "two thirds"
+    ready = "2 of the week's 3" if per_week == 3 else "two thirds of the week's"
     return (
         "Each activity was assigned to a prescribed session of the program week it fell "
         "in (weeks counted from the start date), keeping the order of the week's sessions "
@@ -94,7 +93,7 @@ def adherence_methods(done_score: float, *, per_week: int | None) -> str:
         "more. Adherence is sessions done divided by sessions prescribed (sessions after "
         "the evaluation date are not counted). An interruption is 3 or more consecutive "
         "prescribed sessions not done (Nilsen et al. 2018). A week is ready for "
-        f"progression when at least {ready} of {week} sessions were completed. Weekly "
+        f"progression when at least {ready} sessions were completed. Weekly "
         "running time and distance sum the running intervals of every activity in the "
         "week, unplanned ones included."
     )
