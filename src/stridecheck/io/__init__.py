@@ -21,6 +21,7 @@ from stridecheck.errors import (
     UnsupportedFormatError,
 )
 from stridecheck.io.containers import GZIP_MAGIC, ZIP_MAGIC, gunzip, zip_members
+from stridecheck.io.files import read_file_bytes
 
 __all__ = ["read", "sniff_format"]
 
@@ -136,16 +137,8 @@ def read(source: Source, errors: ErrorPolicy | str = "warn") -> Activity:
         data = bytes(source)
         name = None
     else:
-        path = Path(source)
-        name = str(path)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(path, "no such file") from None
-        except IsADirectoryError:
-            raise InputError(path, "is a folder, not a file") from None
-        except OSError as exc:
-            raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
+        name = str(Path(source))
+        data = read_file_bytes(source)
     if not data:
         raise UnsupportedFormatError(name, "file is empty")
     try:

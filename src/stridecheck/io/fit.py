@@ -44,7 +44,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -66,6 +65,7 @@ from stridecheck.errors import (
     handle_problem,
 )
 from stridecheck.io.derive import derive_speed
+from stridecheck.io.files import read_file_bytes
 from stridecheck.io.fit_messages import FitMessages
 from stridecheck.io.fit_sdk import decode_fit_sdk, read_fit_header, snake_case
 
@@ -156,16 +156,7 @@ def read_fit(path: str | os.PathLike[str], errors: ErrorPolicy | str = "warn") -
     StrideCheckError
         For unreadable or non-activity files (a subclass says what).
     """
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(p, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(p, "is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(p, f"cannot be read ({exc.strerror or exc})") from None
-    return parse_fit(data, errors=errors, source_path=str(p))
+    return parse_fit(read_file_bytes(path), errors=errors, source_path=str(path))
 
 
 def parse_fit(

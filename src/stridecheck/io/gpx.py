@@ -47,7 +47,6 @@ import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,6 +61,7 @@ from stridecheck.errors import (
     handle_problem,
 )
 from stridecheck.io.derive import derive_distance, derive_speed
+from stridecheck.io.files import read_file_bytes
 from stridecheck.io.xml import (
     declare_prefixes,
     is_namespace_error,
@@ -78,7 +78,6 @@ __all__ = [
     "foot_cadence",
     "is_wheel_or_water_sport",
     "parse_gpx",
-    "read_file_bytes",
     "read_gpx",
     "times_from_strings",
     "to_float",
@@ -722,14 +721,3 @@ def read_gpx(
     activity.meta.sha256 = hashlib.sha256(data).hexdigest()
     return activity
 
-
-def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of a file, or :class:`~stridecheck.errors.InputError` saying why not."""
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None

@@ -44,10 +44,10 @@ from lxml import etree
 
 from stridecheck.activity import LAP_COLUMNS, Activity, ActivityMeta
 from stridecheck.errors import ErrorPolicy, TcxError, handle_problem
+from stridecheck.io.files import read_file_bytes
 from stridecheck.io.gpx import (
     assemble_samples,
     foot_cadence,
-    read_file_bytes,
     times_from_strings,
     to_float,
 )

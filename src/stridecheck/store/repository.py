@@ -24,6 +24,7 @@ import pandas as pd
 from stridecheck.activity import Activity
 from stridecheck.errors import InputError
 from stridecheck.programs import Program, dumps_program, loads_program
+from stridecheck.segment.intervals import INTERVAL_COLUMNS
 from stridecheck.store.codec import activity_from_blobs
 from stridecheck.store.db import connect, resolve_db_path, transaction
 from stridecheck.store.migrations import migrate
@@ -43,18 +44,7 @@ __all__ = [
 ]
 
 #: Interval columns stored per analysed activity (the segmenter's public columns).
-INTERVAL_FIELDS: tuple[str, ...] = (
-    "kind",
-    "start",
-    "end",
-    "duration_s",
-    "distance_m",
-    "mean_speed_mps",
-    "pace_s_per_km",
-    "mean_heart_rate_bpm",
-    "mean_cadence_spm",
-    "confidence",
-)
+INTERVAL_FIELDS: tuple[str, ...] = INTERVAL_COLUMNS
 #: Visual analogue scale for pain. [0-100]
 PAIN_RANGE: tuple[float, float] = (0.0, 100.0)
 #: Borg rating of perceived exertion. [6-20]
