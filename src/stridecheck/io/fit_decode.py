@@ -1054,6 +1054,110 @@ class _TypeRows:
     seqs: np.ndarray
     raw: dict[int, np.ndarray]
     dev: list[tuple[np.ndarray, _Layout, np.ndarray, tuple[int, int, int, int]]]
+    #: Fields whose raw columns already hold their final values (array fields).
+    final: frozenset[int] = frozenset()
+
+
+#: How an array field's elements are shown: (enum names or None, (scale, offset) or None).
+_ArrayShow = tuple[dict[int, str] | None, tuple[float, float] | None]
+
+
+def _final_array_fields(num: int, layouts: Sequence[_Layout]) -> dict[int, _ArrayShow]:
+    """Array fields of a message type whose final values can be built per layout.
+
+    These are fields that every layout holds as a whole number (>= 2) of
+    non-string elements, that no sub-field, component or other field's profile
+    reads (so their raw values are not needed later), and whose values are
+    shown by enum names, a single scale and offset, or as they are.
+    """
+    if num in (_FIELD_DESCRIPTION, _DEVELOPER_DATA_ID):
+        return {}
+    shapes: dict[int, bool] = {}
+    for layout in layouts:
+        for num_f, _offset, size, base_num in layout.fields:
+            base = fp.BASE_TYPES[base_num]
+            ok = not base.is_string and size % base.size == 0 and size >= 2 * base.size
+            shapes[num_f] = shapes.get(num_f, True) and ok
+    candidates = {num_f for num_f, ok in shapes.items() if ok}
+    if not candidates:
+        return {}
+    profile = fp.message_profile(num)
+    if profile is None:
+        return dict.fromkeys(candidates, (None, None))
+    used: set[int] = set()
+    for spec in profile.fields.values():
+        used.update(comp.target for comp in spec.components)
+        for sub in spec.sub_fields:
+            used.update(ref for ref, _ in sub.maps)
+            used.update(comp.target for comp in sub.components)
+    out: dict[int, _ArrayShow] = {}
+    for num_f in candidates - used:
+        conv = profile.fields.get(num_f)
+        if conv is None:
+            out[num_f] = (None, None)
+            continue
+        if conv.sub_fields or conv.components or conv.kind not in ("numeric", "enum"):
+            continue
+        if conv.kind == "enum":
+            names = fp.type_names(conv.type)
+            if not _enum_bases_ok(layouts, num_f):
+                continue
+            out[num_f] = (names, None)
+            continue
+        scaling = conv.single_scale if conv.is_numeric_type else None
+        out[num_f] = (None, None if scaling == (1.0, 0.0) else scaling)
+    return out
+
+
+def _enum_bases_ok(layouts: Sequence[_Layout], num_f: int) -> bool:
+    """Whether every layout holds the field as integers exact in float64 (enum names)."""
+    for layout in layouts:
+        for number, _offset, _size, base_num in layout.fields:
+            base = fp.BASE_TYPES[base_num]
+            if number == num_f and (
+                base.is_float or base.number == fp.BYTE_BASE_TYPE or base.size > 4
+            ):
+                return False
+    return True
+
+
+def _decode_array_final(
+    matrix: np.ndarray, offset: int, size: int, base: fp.BaseType, big: bool, *, show: _ArrayShow
+) -> np.ndarray:
+    """Final values (tuples, ``None`` where no element is valid) of an array field.
+
+    Gives what :func:`_decode_field`, the transform step and :func:`_finalize`
+    give one after the other, built from the 2-D array of the elements.
+    """
+    names, scaling = show
+    values = _field_block(matrix, offset, size).view(base.dtype(big))
+    valid = ~np.isnan(values) if base.is_float else values != base.invalid
+    any_valid = valid.any(axis=1)
+    keep_invalid = base.is_float or base.number == fp.BYTE_BASE_TYPE
+    shown: np.ndarray
+    if names is not None:
+        floats = values.astype(np.float64)
+        floats[~valid] = np.nan
+        shown = _name_values(floats.ravel(), names).reshape(values.shape)
+    elif scaling is not None:
+        scale, value_offset = scaling
+        shown = values.astype(np.float64)
+        if scale != 1:
+            shown = shown / scale
+        shown = shown - value_offset
+    else:
+        shown = values
+    blank = None if keep_invalid or names is not None or valid.all() else ~valid
+    columns: list[np.ndarray] = []
+    for j in range(shown.shape[1]):
+        column = shown[:, j].astype(object)
+        if blank is not None:
+            column[blank[:, j]] = None
+        columns.append(column)
+    # zip() builds the row tuples in C, one element from every column.
+    out = np.fromiter(zip(*columns, strict=True), dtype=object, count=len(shown))
+    out[~any_valid] = None
+    return out
 
 
 def _gather(buf_array: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
@@ -1093,6 +1197,7 @@ def _assemble(buf: bytes, scan: _Scan) -> dict[int, _TypeRows]:
         n = len(seqs)
         decoded: list[tuple[np.ndarray, dict[int, np.ndarray]]] = []
         dev: list[tuple[np.ndarray, _Layout, np.ndarray, tuple[int, int, int, int]]] = []
+        final = _final_array_fields(num, [layout for _, layout in groups])
         start = 0
         for rows, layout in groups:
             where = position[start : start + len(rows)]
@@ -1100,14 +1205,26 @@ def _assemble(buf: bytes, scan: _Scan) -> dict[int, _TypeRows]:
             matrix = _gather(buf_array, offsets[rows], layout.size)
             columns: dict[int, np.ndarray] = {}
             for num_f, offset, size, base in layout.fields:
-                columns[num_f] = _decode_field(matrix, offset, size, base, layout.big_endian)
+                if num_f in final:
+                    columns[num_f] = _decode_array_final(
+                        matrix,
+                        offset,
+                        size,
+                        fp.BASE_TYPES[base],
+                        layout.big_endian,
+                        show=final[num_f],
+                    )
+                else:
+                    columns[num_f] = _decode_field(matrix, offset, size, base, layout.big_endian)
             decoded.append((where, columns))
             for dev_field in layout.dev_fields:
                 dev.append((where, layout, matrix, dev_field))
         raw: dict[int, np.ndarray] = {}
         if len(decoded) == 1:
             # One layout: rows are already in file order.
-            out[num] = _TypeRows(num=num, seqs=seqs, raw=decoded[0][1], dev=dev)
+            out[num] = _TypeRows(
+                num=num, seqs=seqs, raw=decoded[0][1], dev=dev, final=frozenset(final)
+            )
             continue
         for where, columns in decoded:
             for num_f, column in columns.items():
@@ -1120,7 +1237,9 @@ def _assemble(buf: bytes, scan: _Scan) -> dict[int, _TypeRows]:
                     column = _to_object(column)
                 existing[where] = column
                 raw[num_f] = existing
-        out[num] = _TypeRows(num=num, seqs=seqs[type_order], raw=raw, dev=dev)
+        out[num] = _TypeRows(
+            num=num, seqs=seqs[type_order], raw=raw, dev=dev, final=frozenset(final)
+        )
     return out
 
 
@@ -1185,18 +1304,29 @@ def _apply_compressed_timestamps(
         column[where[missing]] = values[missing]
 
 
-def _decode_type(rows: _TypeRows) -> tuple[dict[str, np.ndarray], set[str]]:
-    """Profile-applied value columns of one message type, and the names that may hold lists."""
+def _decode_type(rows: _TypeRows) -> tuple[dict[str, np.ndarray], set[str], set[str]]:
+    """Profile-applied value columns of one message type.
+
+    Returns the columns, the names that may hold lists and the names whose
+    values are already final (array fields built per layout).
+    """
     profile = fp.message_profile(rows.num)
     n = len(rows.seqs)
     raw_only = rows.num in (_FIELD_DESCRIPTION, _DEVELOPER_DATA_ID)
     natives: list[tuple[str, np.ndarray, fp.FieldProfile | None]] = []
+    finished: dict[str, np.ndarray] = {}
+    order: dict[str, None] = {}  # column order follows the definitions
     for num, column in rows.raw.items():
         conv = profile.fields.get(num) if profile is not None else None
-        natives.append((conv.name if conv is not None else str(num), column, conv))
+        name = conv.name if conv is not None else str(num)
+        order.setdefault(name)
+        if num in rows.final:
+            finished[name] = column
+        else:
+            natives.append((name, column, conv))
     lists = {name for name, column, _ in natives if column.dtype == object}
     if raw_only:
-        return {name: column for name, column, _ in natives}, lists
+        return {name: column for name, column, _ in natives}, lists, set()
     decoder = _MessageDecoder(profile, rows.raw, n)
     subs: list[tuple[str, np.ndarray, fp._Converted]] = []
     for _name, column, conv in natives:
@@ -1227,9 +1357,11 @@ def _decode_type(rows: _TypeRows) -> tuple[dict[str, np.ndarray], set[str]]:
     ] + [(name, column, conv) for name, column, conv in subs if conv.components]
     if sources:
         decoder.expand_all(sources)
-    out: dict[str, np.ndarray] = {}
-    for name, column, conv in natives:
-        out[name] = decoder.transform(column, conv)
+    transformed = {name: decoder.transform(column, conv) for name, column, conv in natives}
+    final = set(finished).difference(transformed)
+    out: dict[str, np.ndarray] = {
+        name: transformed[name] if name in transformed else finished[name] for name in order
+    }
     for name, column, sub_conv in subs:
         out[name] = decoder.transform(column, sub_conv)
         if column.dtype == object:
@@ -1240,7 +1372,8 @@ def _decode_type(rows: _TypeRows) -> tuple[dict[str, np.ndarray], set[str]]:
             _override(out, name, expansion, n)
             if out[name].dtype == object:
                 lists.add(name)
-    return out, lists
+            final.discard(name)
+    return out, lists, final
 
 
 def _override(out: dict[str, np.ndarray], name: str, expansion: _Expansion, n: int) -> None:
@@ -1315,9 +1448,13 @@ def _finalize(column: np.ndarray, ftype: str | None, array: bool, lists: bool) -
     return _to_object(column) if column.dtype.kind != "M" else _as_pandas(column)
 
 
+#: ``None`` as an array, to compare object columns with in one step.
+_NONE = np.full(1, None, dtype=object)
+
+
 def _all_missing(column: np.ndarray) -> bool:
     if column.dtype == object:
-        return all(v is None for v in column)
+        return bool(np.equal(column, _NONE).all())
     if column.dtype.kind == "M":
         return bool(np.isnat(column).all())
     return bool(np.isnan(column).all())
@@ -1368,6 +1505,7 @@ def _frame(
     columns: dict[str, np.ndarray],
     *,
     lists: set[str],
+    final: set[str],
     dev_names: set[str],
     seqs: np.ndarray,
     files: np.ndarray,
@@ -1380,6 +1518,9 @@ def _frame(
             continue  # like the SDK, which only returns fields holding a value
         ftype, array = (None, False) if name in dev_names else types.get(name, (None, False))
         names.append(name)
+        if name in final and name not in dev_names:
+            arrays.append(column)
+            continue
         arrays.append(_finalize(column, ftype, array, name in lists or name in dev_names))
     if _FROM_ARRAYS is not None:
         try:
@@ -1456,7 +1597,7 @@ def decode_fit(
         profile = fp.message_profile(num)
         name = profile.name if profile is not None else str(num)
         try:
-            columns, lists = _decode_type(rows)
+            columns, lists, final = _decode_type(rows)
         except (
             ArithmeticError,
             ValueError,
@@ -1472,6 +1613,7 @@ def decode_fit(
             num,
             columns,
             lists=lists,
+            final=final,
             dev_names=dev_names,
             seqs=rows.seqs,
             files=files_of(rows.seqs),
