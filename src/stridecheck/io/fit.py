@@ -304,9 +304,9 @@ def activity_from_messages(
     return Activity(
         samples=samples,
         meta=meta,
-        laps=_laps(msgs),
-        events=_events(msgs),
-        device_splits=_splits(msgs),
+        laps=_side_table(msgs, "lap", LAP_MAP, LAP_COLUMNS),
+        events=_side_table(msgs, "event", EVENT_MAP, EVENT_COLUMNS),
+        device_splits=_side_table(msgs, "split", SPLIT_MAP, SPLIT_COLUMNS),
         workout=_workout(msgs),
         rr_intervals=_rr_intervals(msgs),
     )
@@ -580,59 +580,49 @@ def _col(frame: pd.DataFrame, name: str, kind: str = "num") -> pd.Series:
     return pd.Series(None, index=frame.index, dtype=object)
 
 
-def _laps(msgs: FitMessages) -> pd.DataFrame:
-    lap = msgs.frame("lap")
-    if len(lap) == 0:
-        return empty_frame(LAP_COLUMNS)
-    lap = lap.sort_values("_seq", kind="stable").reset_index(drop=True)
+#: Side tables: our column -> (FIT field, kind), pvlib-style variable maps.
+LAP_MAP: dict[str, tuple[str, str]] = {
+    "start": ("start_time", "time"),
+    "end": ("timestamp", "time"),
+    "duration_s": ("total_elapsed_time", "num"),
+    "timer_s": ("total_timer_time", "num"),
+    "distance_m": ("total_distance", "num"),
+    "intensity": ("intensity", "obj"),
+    "trigger": ("lap_trigger", "obj"),
+    "wkt_step_index": ("wkt_step_index", "num"),
+}
+EVENT_MAP: dict[str, tuple[str, str]] = {
+    "time": ("timestamp", "time"),
+    "event": ("event", "obj"),
+    "event_type": ("event_type", "obj"),
+    "data": ("data", "num"),
+}
+SPLIT_MAP: dict[str, tuple[str, str]] = {
+    "split_type": ("split_type", "obj"),
+    "start": ("start_time", "time"),
+    "end": ("end_time", "time"),
+    "duration_s": ("total_elapsed_time", "num"),
+    "timer_s": ("total_timer_time", "num"),
+    "distance_m": ("total_distance", "num"),
+    "avg_speed_mps": ("avg_speed", "num"),
+}
+
+
+def _side_table(
+    msgs: FitMessages,
+    message: str,
+    variable_map: dict[str, tuple[str, str]],
+    columns: tuple[str, ...],
+) -> pd.DataFrame:
+    """One row per ``message`` in file order, renamed through ``variable_map``."""
+    frame = msgs.frame(message)
+    if len(frame) == 0:
+        return empty_frame(columns)
+    frame = frame.sort_values("_seq", kind="stable").reset_index(drop=True)
     out = pd.DataFrame(
-        {
-            "start": _col(lap, "start_time", "time"),
-            "end": _col(lap, "timestamp", "time"),
-            "duration_s": _col(lap, "total_elapsed_time"),
-            "timer_s": _col(lap, "total_timer_time"),
-            "distance_m": _col(lap, "total_distance"),
-            "intensity": _col(lap, "intensity", "obj"),
-            "trigger": _col(lap, "lap_trigger", "obj"),
-            "wkt_step_index": _col(lap, "wkt_step_index"),
-        }
+        {ours: _col(frame, field, kind) for ours, (field, kind) in variable_map.items()}
     )
-    return out[list(LAP_COLUMNS)]
-
-
-def _events(msgs: FitMessages) -> pd.DataFrame:
-    event = msgs.frame("event")
-    if len(event) == 0:
-        return empty_frame(EVENT_COLUMNS)
-    event = event.sort_values("_seq", kind="stable").reset_index(drop=True)
-    out = pd.DataFrame(
-        {
-            "time": _col(event, "timestamp", "time"),
-            "event": _col(event, "event", "obj"),
-            "event_type": _col(event, "event_type", "obj"),
-            "data": _col(event, "data"),
-        }
-    )
-    return out[list(EVENT_COLUMNS)]
-
-
-def _splits(msgs: FitMessages) -> pd.DataFrame:
-    split = msgs.frame("split")
-    if len(split) == 0:
-        return empty_frame(SPLIT_COLUMNS)
-    split = split.sort_values("_seq", kind="stable").reset_index(drop=True)
-    out = pd.DataFrame(
-        {
-            "split_type": _col(split, "split_type", "obj"),
-            "start": _col(split, "start_time", "time"),
-            "end": _col(split, "end_time", "time"),
-            "duration_s": _col(split, "total_elapsed_time"),
-            "timer_s": _col(split, "total_timer_time"),
-            "distance_m": _col(split, "total_distance"),
-            "avg_speed_mps": _col(split, "avg_speed"),
-        }
-    )
-    return out[list(SPLIT_COLUMNS)]
+    return out[list(columns)]
 
 
 def _workout(msgs: FitMessages) -> pd.DataFrame | None:
