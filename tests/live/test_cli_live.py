@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -80,6 +81,29 @@ def test_record_replay_then_recover(tmp_path: Path) -> None:
         runner.invoke(app, ["record", "--recover", str(journal), "--out", str(out)]).exit_code == 2
     )
     assert runner.invoke(app, ["record", "--out", str(tmp_path / "x.fit")]).exit_code == 2
+
+
+def test_record_replay_with_program_prints_compliance(tmp_path: Path) -> None:
+    program = tmp_path / "mini.toml"
+    program.write_text(
+        'name = "mini"\nweeks = 1\n\n[[sessions]]\nid = "S1"\nweek = 1\n'
+        'steps = [{ walk = "1:00" }, { run = "1:00" }, { walk = "1:00" }]\n',
+        encoding="utf-8",
+    )
+    src = _source(tmp_path, 3)
+    out = tmp_path / "scored.fit"
+    args = ["record", "--replay", str(src), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--program", str(program), "--session", "S1"])
+    assert result.exit_code == 0, result.output
+    assert _fit_is_valid(out)
+    text = " ".join(result.output.split())
+    assert re.search(r"Compliance with S1: (9\d|100)/100 completed", text), text
+    assert re.search(r"run \d+%, walk \d+%", text), text
+    assert "done as prescribed" in text
+    # Without --program/--session nothing is scored.
+    result = runner.invoke(app, ["record", "--replay", str(src), "--out", str(tmp_path / "p.fit")])
+    assert result.exit_code == 0, result.output
+    assert "Compliance" not in result.output
 
 
 def test_sigkill_mid_session_then_recover_keeps_every_journaled_sample(tmp_path: Path) -> None:

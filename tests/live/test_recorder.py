@@ -271,7 +271,7 @@ def test_whole_session_recorded_then_segmented_matches_truth(
 ) -> None:
     """Virtual HR + footpod replay a simulated session with known truth; the FIT the
     recorder writes, read back and segmented, agrees with the truth second by second.
-    (The compliance score on top of this waits for the compliance module.)"""
+    (The compliance score on top of this: the test below.)"""
     from stridecheck.segment import segment
 
     plan = [("walk", 180)] + [("run", 60), ("walk", 90)] * 4 + [("walk", 120)]
@@ -286,6 +286,29 @@ def test_whole_session_recorded_then_segmented_matches_truth(
     agreement = float((labels == truth).mean())
     print(f"segment vs truth agreement: {agreement:.3f}")
     assert agreement >= 0.9, agreement
+
+
+def test_whole_prescribed_session_recorded_then_scored_completed(
+    run_fast: Run, tmp_path: Path
+) -> None:
+    """A simulated couch-to-5k W1S1 done as prescribed, recorded through virtual HR +
+    footpod, written to FIT, read back, segmented and scored: completed, score >= 90."""
+    from stridecheck.compliance import comply
+    from stridecheck.programs import load_program
+    from stridecheck.segment import segment
+
+    session = load_program("couch-to-5k").session("W1S1")
+    simulated = simulate_session(session.to_plan(), sensors="treadmill_footpod", random_state=11)
+    result = run_fast(
+        replay_session(simulated.activity, tmp_path / "c.journal", roles=["hr", "footpod"])
+    )
+    out = tmp_path / "c.fit"
+    write_fit(result.activity, out)
+    recorded = stridecheck.read(out)
+    scored = comply(recorded, session, segmentation=segment(recorded))
+    print(f"recorded W1S1 compliance: {scored.score:.1f} {scored.category}")
+    assert scored.category == "completed", scored.to_dict()
+    assert scored.score >= 90, scored.to_dict()
 
 
 def test_replay_in_real_time(source: Activity, tmp_path: Path) -> None:

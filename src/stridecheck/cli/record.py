@@ -39,11 +39,12 @@ from stridecheck.cli._common import (
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from stridecheck.compliance import SessionCompliance
     from stridecheck.live.backends import SensorBackend
     from stridecheck.live.cues import CuePlayer, SessionPlan
     from stridecheck.live.recorder import RecordingResult, SensorRequest
 
-__all__ = ["default_journal_path", "record_live", "register"]
+__all__ = ["default_journal_path", "print_compliance", "record_live", "register"]
 
 
 def default_journal_path(out: Path) -> Path:
@@ -101,6 +102,34 @@ def _summary(activity: Activity, out: Path, journal: Path | None) -> None:
         out_console.print(f"  link gaps {len(gaps)}")
     if journal is not None:
         out_console.print(f"  journal {journal}")
+
+
+def print_compliance(activity: Activity, program: str, session: str) -> SessionCompliance:
+    """Segment the recorded activity, score it against the prescribed session and print it.
+
+    Parameters
+    ----------
+    activity
+        The recorded activity.
+    program
+        Program: built-in name or TOML file.
+    session
+        Session id within ``program``.
+
+    Returns
+    -------
+    SessionCompliance
+        The score that was printed.
+    """
+    from stridecheck.cli.adherence import format_compliance_table
+    from stridecheck.compliance import comply
+    from stridecheck.programs import load_program
+    from stridecheck.segment import segment
+
+    prescribed = load_program(program).session(session)
+    result = comply(activity, prescribed, segmentation=segment(activity))
+    out_console.print(format_compliance_table(result))
+    return result
 
 
 def _requests(hr: str | None, footpod: str | None, treadmill: str | None) -> list[SensorRequest]:
@@ -301,6 +330,8 @@ def record(
         report_warning(journal_path, warning)
     _write(result.activity, out, force)
     _summary(result.activity, out, journal_path)
+    if program is not None and session is not None:
+        print_compliance(result.activity, program, session)
 
 
 def register(app: typer.Typer) -> None:
