@@ -211,3 +211,21 @@ def test_record_live_with_plan_display_and_cues(run_fast, tmp_path: Path) -> Non
     assert list(activity.events.loc[activity.events["event"] == "cue", "event_type"]) == played
     assert "stridecheck record" in screen.getvalue()
     assert "heart rate" in screen.getvalue()
+
+
+def test_record_replay_imports_into_store(tmp_path: Path) -> None:
+    from stridecheck.store import Store
+
+    src = _source(tmp_path, 3)
+    db = tmp_path / "tmp.db"
+    outputs = []
+    for name in ("one.fit", "two.fit"):
+        out = tmp_path / name
+        args = ["record", "--replay", str(src), "--out", str(out), "--athlete", "ana"]
+        result = runner.invoke(app, [*args, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert "imported 1, duplicates 0" in outputs[0]
+    assert "imported 0, duplicates 1" in outputs[1]
+    with Store.open(db) as store:
+        assert len(store.activity_ids(store.athlete("ana").id)) == 1

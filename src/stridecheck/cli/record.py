@@ -35,6 +35,7 @@ from stridecheck.cli._common import (
     out_console,
     report_warning,
 )
+from stridecheck.cli.store import DbOption, print_import_summary
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -102,6 +103,18 @@ def _summary(activity: Activity, out: Path, journal: Path | None) -> None:
         out_console.print(f"  link gaps {len(gaps)}")
     if journal is not None:
         out_console.print(f"  journal {journal}")
+
+
+def _import(out: Path, athlete: str | None, db: Path | None) -> None:
+    """Import the written file into the store for ``athlete`` (nothing without one)."""
+    if athlete is None:
+        return
+    from stridecheck.importer import import_paths
+    from stridecheck.store import Store
+
+    with Store.open(db) as store:
+        summary = import_paths(store, [out], athlete)
+    print_import_summary(summary)
 
 
 def print_compliance(activity: Activity, program: str, session: str) -> SessionCompliance:
@@ -283,6 +296,16 @@ def record(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
+    athlete: Annotated[
+        str | None,
+        typer.Option(
+            "--athlete",
+            "-a",
+            help="Import the written FIT file into the store for this athlete.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Record BLE sensors into a FIT activity file (or replay a file, or recover a journal)."""
     sources = [x is not None for x in (replay, recover)] + [any((hr, footpod, treadmill))]
@@ -303,6 +326,7 @@ def record(
             report_warning(recover, problem)
         _write(activity, out, force)
         _summary(activity, out, None)
+        _import(out, athlete, db)
         return
     _need_live()
     plan = _plan(program, session)
@@ -330,6 +354,7 @@ def record(
         report_warning(journal_path, warning)
     _write(result.activity, out, force)
     _summary(result.activity, out, journal_path)
+    _import(out, athlete, db)
     if program is not None and session is not None:
         print_compliance(result.activity, program, session)
 

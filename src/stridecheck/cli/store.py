@@ -60,7 +60,7 @@ class _FilesPerSecond(ProgressColumn):
         return Text("-- files/s" if speed is None else f"{speed:.1f} files/s", style="cyan")
 
 
-def _print_summary(summary: ImportSummary) -> None:
+def print_import_summary(summary: ImportSummary) -> None:
     typer.echo(
         f"imported {len(summary.imported)}, duplicates {len(summary.duplicates)}, "
         f"rejected {len(summary.rejected)}, skipped (not activity files) {len(summary.skipped)} "
@@ -120,7 +120,7 @@ def import_command(
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))
     else:
-        _print_summary(summary)
+        print_import_summary(summary)
 
 
 def athletes_command(

@@ -11,10 +11,9 @@ clock. :func:`cue_schedule` turns it into :class:`Cue` objects (pure, tested);
 * :class:`BeepCue` -- a short beep through a sound player (``paplay``,
   ``aplay``, ``afplay``) when no speech command exists.
 
-Live compliance is not computed here: when the compliance module offers a
-per-second scorer, feed it from :attr:`stridecheck.live.recorder.Recorder.listeners`
-(every parsed notification) and the current step from :meth:`SessionPlan.step_at`;
-the display (:mod:`stridecheck.live.display`) shows whatever it returns.
+Live compliance of the finished steps is scored by
+:mod:`stridecheck.live.live_compliance` and shown by the display
+(:mod:`stridecheck.live.display`) at each change of step.
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@ second. :func:`render_status` builds the picture from plain values (tested);
 :class:`LiveDisplay` feeds it from a running
 :class:`~stridecheck.live.recorder.Recorder`.
 
-Live compliance hook: the compliance module is not wired in yet; when it
-provides a per-second scorer, pass its current value as ``compliance`` to
-:func:`render_status` (a row is shown when it is given).
+Live compliance: while following a plan, :class:`LiveDisplay` keeps the values
+it shows (one row per refresh) and, at each change of step, scores the finished
+steps with :func:`stridecheck.live.live_compliance.live_compliance`; the text
+goes to :func:`render_status` as ``compliance`` (a row is shown when given).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import pandas as pd
 from rich.console import Console, Group
 from rich.live import Live
 from rich.panel import Panel
@@ -27,6 +29,7 @@ from rich.text import Text
 
 from stridecheck.live import gatt
 from stridecheck.live.cues import SessionPlan
+from stridecheck.live.live_compliance import format_live_compliance, live_compliance
 
 if TYPE_CHECKING:
     from stridecheck.live.recorder import Recorder, SensorState
@@ -158,10 +161,34 @@ class LiveDisplay:
         self.plan = plan
         self.console = console if console is not None else Console(stderr=True)
         self.refresh_s = refresh_s
+        self._seen: list[tuple[float, dict[str, float | None]]] = []
+        self._scored_step: int | None = None
+        self.compliance: str | None = None
+
+    def _score(self, t_s: float) -> None:
+        """Keep the values shown at ``t_s``; rescore compliance when the step changed."""
+        if self.plan is None:
+            return
+        self._seen.append((t_s, current_values(self.recorder.states, t_s)))
+        step = self.plan.step_at(t_s)
+        index = step.index if step is not None else len(self.plan.steps)
+        if index == self._scored_step:
+            return
+        self._scored_step = index
+        epoch = pd.Timestamp(0, unit="s", tz="UTC")
+        times = pd.DatetimeIndex(
+            [epoch + pd.Timedelta(seconds=t) for t, _ in self._seen], name="time"
+        )
+        frame = pd.DataFrame([values for _, values in self._seen], index=times, dtype=float)
+        self.compliance = format_live_compliance(
+            live_compliance(self.plan, frame, t_s, start=epoch)
+        )
 
     def render(self) -> Panel:
-        """The current picture."""
-        return render_status(self.recorder.now(), self.recorder.states, self.plan)
+        """The current picture (recording the values shown, for live compliance)."""
+        t_s = self.recorder.now()
+        self._score(t_s)
+        return render_status(t_s, self.recorder.states, self.plan, compliance=self.compliance)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Redraw every ``refresh_s`` until ``stop`` is set."""
