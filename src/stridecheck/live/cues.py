@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import wave
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -207,6 +207,15 @@ _SPEECH_COMMANDS = ("spd-say", "espeak-ng", "espeak", "say")
 _SOUND_PLAYERS = ("paplay", "aplay", "afplay")
 
 
+def _first_on_path(commands: Iterable[str]) -> str | None:
+    """Full path of the first of ``commands`` found on ``PATH``, or ``None``."""
+    for name in commands:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
 class SpokenCue:
     """Speaks the cue with a text-to-speech command (in the background).
 
@@ -222,11 +231,8 @@ class SpokenCue:
     @classmethod
     def find(cls) -> SpokenCue | None:
         """A player for the first speech command on ``PATH``, or ``None``."""
-        for name in _SPEECH_COMMANDS:
-            path = shutil.which(name)
-            if path:
-                return cls(path)
-        return None
+        path = _first_on_path(_SPEECH_COMMANDS)
+        return cls(path) if path else None
 
     def play(self, cue: Cue) -> None:
         """Start speaking ``cue.text`` without waiting."""
@@ -287,11 +293,8 @@ class BeepCue:
     @classmethod
     def find(cls) -> BeepCue | None:
         """A player for the first sound command on ``PATH``, or ``None``."""
-        for name in _SOUND_PLAYERS:
-            path = shutil.which(name)
-            if path:
-                return cls(path)
-        return None
+        path = _first_on_path(_SOUND_PLAYERS)
+        return cls(path) if path else None
 
     def play(self, cue: Cue) -> None:
         """Start playing the beep of ``cue.kind`` without waiting."""
