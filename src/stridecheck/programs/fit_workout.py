@@ -287,8 +287,7 @@ def fit_workout_to_session(
     if not steps:
         raise ProgramError(source_path, None, "FIT file has no workout_step messages")
     workouts = messages.get("workout_mesgs", [])
-    name = workouts[0].get("wkt_name") if workouts else None
-    name = name if isinstance(name, str) and name else None
+    name = _workout_name(workouts[0].get("wkt_name") if workouts else None)
     return session_from_workout_steps(
         steps,
         session_id=session_id or name or "workout",
@@ -297,6 +296,11 @@ def fit_workout_to_session(
         errors=policy,
         source=source_path,
     )
+
+
+def _workout_name(value: object) -> str | None:
+    """The workout's name when the file gives a non-empty one."""
+    return value if isinstance(value, str) and value else None
 
 
 def session_from_activity_workout(
@@ -332,8 +336,7 @@ def session_from_activity_workout(
     if frame is None or len(frame) == 0:
         raise ProgramError(source, None, "the activity carries no workout steps")
     records = [_present(row) for row in frame.to_dict(orient="records")]
-    name = frame.attrs.get("name")
-    name = name if isinstance(name, str) and name else None
+    name = _workout_name(frame.attrs.get("name"))
     return session_from_workout_steps(
         records,
         session_id=session_id or name or "workout",
