@@ -145,10 +145,19 @@ steps = [
         (2.5, 2.5),
         ("90", 90.0),
         ("0:12.5", 12.5),
+        ("90s", 90.0),
     ],
 )
 def test_parse_duration(text: object, seconds: float) -> None:
     assert parse_duration(text) == seconds
+
+
+def test_parse_duration_zero_only_when_allowed() -> None:
+    assert parse_duration("0:00", allow_zero=True) == 0.0
+    with pytest.raises(ValueError, match="positive"):
+        parse_duration("0:00")
+    with pytest.raises(ValueError, match=">= 0"):
+        parse_duration(-1, allow_zero=True)
 
 
 @pytest.mark.parametrize("bad", ["5:75", "1:60:00", "-5", "0", 0, -3, True, "abc", "5:5", None])

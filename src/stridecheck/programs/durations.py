@@ -9,23 +9,26 @@ __all__ = ["format_duration", "format_pace", "parse_duration", "parse_pace"]
 
 _MIN_SEC = re.compile(r"^(\d+):([0-5]\d(?:\.\d+)?)$")
 _HOUR_MIN_SEC = re.compile(r"^(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)$")
-_SECONDS = re.compile(r"^\d+(?:\.\d+)?$")
+_SECONDS = re.compile(r"^(\d+(?:\.\d+)?)\s*s?$")
 
 
-def parse_duration(value: object) -> float:
+def parse_duration(value: object, *, allow_zero: bool = False) -> float:
     """Read a duration: ``"M:SS"``, ``"H:MM:SS"`` or a number of seconds.
 
     Parameters
     ----------
     value
-        ``"0:15"``, ``"5:00"``, ``"45:30"``, ``"1:02:30"``, ``90``, ``12.5`` or
-        ``"90"``. Minutes in ``"M:SS"`` may exceed 59; seconds (and minutes in
-        ``"H:MM:SS"``) are two digits below 60.
+        ``"0:15"``, ``"5:00"``, ``"45:30"``, ``"1:02:30"``, ``90``, ``12.5``,
+        ``"90"`` or ``"90s"``. Minutes in ``"M:SS"`` may exceed 59; seconds (and
+        minutes in ``"H:MM:SS"``) are two digits below 60.
+    allow_zero
+        Accept a duration of zero (the simulator's plans may hold empty steps);
+        programs require strictly positive durations.
 
     Returns
     -------
     float
-        The duration, strictly positive. [s]
+        The duration, positive (or zero with ``allow_zero``). [s]
 
     Raises
     ------
@@ -44,8 +47,8 @@ def parse_duration(value: object) -> float:
             seconds = (
                 int(match.group(1)) * 3600.0 + int(match.group(2)) * 60.0 + float(match.group(3))
             )
-        elif _SECONDS.match(text):
-            seconds = float(text)
+        elif match := _SECONDS.match(text.lower()):
+            seconds = float(match.group(1))
         else:
             raise ValueError(
                 f"duration {value!r} is not 'M:SS', 'H:MM:SS' or a number of seconds "
@@ -53,8 +56,8 @@ def parse_duration(value: object) -> float:
             )
     else:
         raise ValueError(f"{value!r} is not a duration; write 'M:SS', 'H:MM:SS' or seconds")
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"duration {value!r} must be positive")
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+        raise ValueError(f"duration {value!r} must be {'>= 0' if allow_zero else 'positive'}")
     return seconds
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
+
+from stridecheck.programs.durations import parse_duration as program_duration
 
 __all__ = ["GAITS", "PlanStep", "normalize_plan", "parse_duration"]
 
@@ -15,55 +15,26 @@ PlanStep = tuple[str, float]
 #: Step kinds a plan may prescribe.
 GAITS: tuple[str, ...] = ("walk", "run")
 
-_CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d*)?)$")
-_SECONDS = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)\s*s?$")
-
-
 def parse_duration(text: str | float) -> float:
-    """Read a duration written as ``"M:SS"``, ``"H:MM:SS"`` or seconds.
+    """Read a plan step's duration: as a program file writes it, or zero.
 
     Parameters
     ----------
     text
         ``"0:15"``, ``"5:00"``, ``"1:02:30"``, ``"90"``, ``"90s"`` or a number of
-        seconds.
+        seconds (see :func:`stridecheck.programs.parse_duration`).
 
     Returns
     -------
     float
-        The duration. [s]
+        The duration, >= 0. [s]
 
     Raises
     ------
     ValueError
         For negative, non-finite or unreadable durations.
     """
-    if isinstance(text, bool):
-        raise ValueError(f"not a duration: {text!r}")
-    if isinstance(text, int | float):
-        value = float(text)
-    elif isinstance(text, str):
-        s = text.strip().lower()
-        clock = _CLOCK.match(s)
-        plain = _SECONDS.match(s)
-        if clock:
-            hours = int(clock.group(1) or 0)
-            minutes = int(clock.group(2))
-            seconds = float(clock.group(3))
-            if seconds >= 60 or (clock.group(1) is not None and minutes >= 60):
-                raise ValueError(f"not a duration: {text!r} (minutes and seconds must be < 60)")
-            value = hours * 3600.0 + minutes * 60.0 + seconds
-        elif plain:
-            value = float(plain.group(1))
-        else:
-            raise ValueError(
-                f"not a duration: {text!r}; write 'M:SS', 'H:MM:SS' or a number of seconds"
-            )
-    else:
-        raise ValueError(f"not a duration: {text!r}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"duration must be finite and >= 0, got {text!r}")
-    return value
+    return program_duration(text, allow_zero=True)
 
 
 def normalize_plan(plan: Sequence[tuple[str, float | str]]) -> list[PlanStep]:
