@@ -212,3 +212,67 @@ def test_fitparse_reads_the_file_too(watch_session: Any) -> None:
     fit = fitparse.FitFile(write_fit(watch_session.activity), check_crc=True)
     records = list(fit.get_messages("record"))
     assert len(records) == len(watch_session.activity.samples)
+
+
+def _footpod_activity() -> Activity:
+    session = simulate_session(PLAN, sensors="treadmill_footpod", random_state=3)
+    activity = session.activity
+    samples = activity.samples.copy()
+    running = (samples["cadence_spm"] > 140).astype(float)
+    running.iloc[5:8] = np.nan
+    samples["rsc_running"] = running
+    meta = activity.meta
+    meta.extra["sensors"] = {
+        "footpod": {
+            "name": "Stryd 4711",
+            "manufacturer": "Stryd",
+            "model": "Stryd Next Gen",
+            "serial_number": "12345",
+            "battery_pct": 87,
+        },
+        "hr": {"name": "Polar H10 1234", "manufacturer": "Polar Electro Oy", "battery_pct": 100},
+        "treadmill": {"name": "TREADMILL-01", "serial_number": "A-77"},
+    }
+    return Activity(samples=samples, meta=meta)
+
+
+def test_live_sensors_become_device_info_messages() -> None:
+    msgs = decode(write_fit(_footpod_activity()))
+    devices = {d["device_index"]: d for d in msgs["device_info_mesgs"]}
+    assert devices["creator"]["product_name"] == "stridecheck"
+    by_descriptor = {d["descriptor"]: d for d in msgs["device_info_mesgs"] if "descriptor" in d}
+    assert set(by_descriptor) == {"footpod", "hr", "treadmill"}
+    footpod, hr, treadmill = (by_descriptor[k] for k in ("footpod", "hr", "treadmill"))
+    assert footpod["source_type"] == hr["source_type"] == "bluetooth_low_energy"
+    assert footpod["ble_device_type"] == "footpod"
+    assert footpod["manufacturer"] == "stryd"
+    assert footpod["product_name"] == "Stryd Next Gen"
+    assert footpod["serial_number"] == 12345
+    assert footpod["battery_level"] == 87
+    assert hr["ble_device_type"] == "heart_rate"
+    assert hr["manufacturer"] == "polar_electro"  # longest profile name that leads the string
+    assert hr["product_name"] == "Polar H10 1234"  # no model string: the advertised name
+    # no FIT device type for a fitness machine, no numeric serial, unknown maker: left out
+    assert "ble_device_type" not in treadmill and "serial_number" not in treadmill
+    assert "manufacturer" not in treadmill
+
+
+def test_rsc_running_bit_is_a_developer_field() -> None:
+    activity = _footpod_activity()
+    msgs = decode(write_fit(activity))
+    (description,) = msgs["field_description_mesgs"]
+    assert description["field_name"] == "rsc_running"
+    assert description["fit_base_type_id"] == 2  # uint8
+    (developer,) = msgs["developer_data_id_mesgs"]
+    assert developer["developer_data_index"] == 0
+    values = [r.get("developer_fields", {}).get(0) for r in msgs["record_mesgs"]]
+    expected = activity.samples["rsc_running"].to_numpy()
+    assert len(values) == len(expected)
+    for got, want in zip(values, expected, strict=True):
+        assert got == (255 if np.isnan(want) else int(want))  # the SDK leaves invalids raw
+
+
+def test_no_developer_field_without_the_bit(watch_session: Any) -> None:
+    msgs = decode(write_fit(watch_session.activity))
+    assert "field_description_mesgs" not in msgs or msgs["field_description_mesgs"] == []
+    assert all("descriptor" not in d for d in msgs["device_info_mesgs"])

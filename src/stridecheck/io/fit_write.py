@@ -10,7 +10,11 @@ What is written
 ---------------
 ``file_id`` (type ``activity``, manufacturer ``development`` (255), product
 :data:`PRODUCT_ID`, product name ``"stridecheck"``), ``device_info`` (the
-creator), ``event`` timer ``start`` at the first sample, ``stop_all`` where the
+creator, then one per sensor a live recording used, from
+``meta.extra["sensors"]``: Bluetooth LE source, device type, manufacturer where
+the FIT profile names it, model, serial number when numeric, battery level),
+``developer_data_id`` and ``field_description`` when a developer field is
+written, ``event`` timer ``start`` at the first sample, ``stop_all`` where the
 timer stops (stamped at the first sample with ``timer_running`` False: in
 :mod:`stridecheck.io.fit`'s convention a sample's flag is the timer state from
 that sample on), ``start`` at the first sample where it runs again,
@@ -24,8 +28,12 @@ Record fields: ``timestamp``, ``position_lat``/``position_long`` (semicircles),
 ``cadence`` + ``fractional_cadence`` (FIT running cadence is strides/min, i.e.
 ``cadence_spm / 2``, split into its whole part and a fraction in 1/128),
 ``step_length`` (from ``stride_length_m``, in mm) and ``power``. Missing values
-are left out of the record. Extra columns (``dev_*``, ``cadence_rpm``),
-non-timer events, device splits and workout steps are not written.
+are left out of the record. The footpod's walking / running bit
+(``rsc_running``: 1 running, 0 walking) is written as the developer field
+``rsc_running`` (uint8, 255 where unknown), which :func:`stridecheck.read`
+returns as the ``rsc_running`` column again. Other extra columns (``dev_*``,
+``cadence_rpm``), non-timer events, device splits and workout steps are not
+written.
 
 Resolution and limits: timestamps are whole seconds (samples must not share a
 second after rounding); distance 0.01 m; speed 0.001 m/s; altitude 0.2 m
@@ -50,7 +58,7 @@ from garmin_fit_sdk import Encoder, Profile
 
 from stridecheck.activity import Activity
 
-__all__ = ["PRODUCT_ID", "PRODUCT_NAME", "write_fit"]
+__all__ = ["APPLICATION_ID", "PRODUCT_ID", "PRODUCT_NAME", "RSC_RUNNING_FIELD", "write_fit"]
 
 #: Product number written to ``file_id`` and ``device_info`` (manufacturer
 #: ``development``, 255, which the FIT profile reserves for such tools).
@@ -65,12 +73,24 @@ SERIAL_NUMBER = 1
 _MESG = {name: num for num, name in Profile["types"]["mesg_num"].items()}
 _SEMICIRCLES_PER_DEG = 2**31 / 180.0
 _UINT8_MAX = 254
+_UINT8_INVALID = 255
 _UINT16_MAX = 65534
 _UINT32_MAX = 4294967294
 _SPORTS = set(Profile["types"]["sport"].values())
 _SUB_SPORTS = set(Profile["types"]["sub_sport"].values())
 _INTENSITIES = set(Profile["types"]["intensity"].values())
 _LAP_TRIGGERS = set(Profile["types"]["lap_trigger"].values())
+_MANUFACTURERS = set(Profile["types"]["manufacturer"].values())
+#: ``ble_device_type`` numbers by name (a sub-field: the Encoder takes its number).
+_BLE_DEVICE_TYPES = {name: num for num, name in Profile["types"]["ble_device_type"].items()}
+
+#: FIT ``application_id`` of stridecheck's developer data (a fixed random UUID).
+APPLICATION_ID = bytes.fromhex("5f0c8a1e6b2d4c7e9a3f1d2b7c4e8a60")
+#: Name of the developer field that carries the footpod's walking / running bit.
+RSC_RUNNING_FIELD = "rsc_running"
+_RSC_KEY = 0
+#: FIT Bluetooth LE device type of each live sensor role.
+_ROLE_DEVICE_TYPE = {"hr": "heart_rate", "footpod": "footpod"}
 
 
 def _utc(value: Any) -> dt.datetime:
@@ -132,6 +152,7 @@ def _check_samples(activity: Activity) -> tuple[pd.DataFrame, list[dt.datetime]]
 
 
 def _records(samples: pd.DataFrame, times: list[dt.datetime]) -> Iterator[dict[str, Any]]:
+    rsc = _column(samples, RSC_RUNNING_FIELD) if RSC_RUNNING_FIELD in samples else None
     cols = {
         c: _column(samples, c)
         for c in (
@@ -167,7 +188,84 @@ def _records(samples: pd.DataFrame, times: list[dt.datetime]) -> Iterator[dict[s
             rec["step_length"] = _clamp(v["stride_length_m"] * 1000.0, 0.0, _UINT16_MAX / 10)
         if v["power_w"] is not None:
             rec["power"] = round(_clamp(v["power_w"], 0, _UINT16_MAX) or 0)
+        if rsc is not None:
+            bit = _finite(rsc[i])
+            # 255 is uint8's invalid value: "unknown" without a new definition
+            value = _UINT8_INVALID if bit is None else int(bit >= 0.5)
+            rec["developer_fields"] = {_RSC_KEY: value}
         yield rec
+
+
+def _rsc_descriptions() -> dict[int, dict[str, Any]]:
+    """Developer data id and field description of the ``rsc_running`` field."""
+    return {
+        _RSC_KEY: {
+            "developer_data_id_mesg": {
+                "mesg_num": _MESG["developer_data_id"],
+                "application_id": list(APPLICATION_ID),
+                "developer_data_index": 0,
+                "application_version": 1,
+            },
+            "field_description_mesg": {
+                "mesg_num": _MESG["field_description"],
+                "developer_data_index": 0,
+                "field_definition_number": 0,
+                "fit_base_type_id": 2,  # uint8 (the Encoder takes the number here)
+                "field_name": RSC_RUNNING_FIELD,
+                "native_mesg_num": _MESG["record"],
+            },
+        }
+    }
+
+
+def _manufacturer(text: Any) -> str | None:
+    """The FIT profile's name for a manufacturer string, when it has one.
+
+    ``"Polar Electro Oy"`` -> ``"polar_electro"`` (the longest leading run of
+    words the profile names); ``None`` for names it does not know.
+    """
+    if not isinstance(text, str):
+        return None
+    words = text.lower().replace("-", " ").replace(".", " ").replace(",", " ").split()
+    for n in range(len(words), 0, -1):
+        candidate = "_".join(words[:n])
+        if candidate in _MANUFACTURERS and candidate != "development":
+            return candidate
+    return None
+
+
+def _sensor_device_infos(activity: Activity, time: dt.datetime) -> list[dict[str, Any]]:
+    """One ``device_info`` per sensor of a live recording (``meta.extra["sensors"]``)."""
+    sensors = activity.meta.extra.get("sensors")
+    if not isinstance(sensors, dict):
+        return []
+    out = []
+    for index, (role, info) in enumerate(sorted(sensors.items()), start=1):
+        info = info if isinstance(info, dict) else {}
+        mesg: dict[str, Any] = {
+            "mesg_num": _MESG["device_info"],
+            "timestamp": time,
+            "device_index": index,
+            "source_type": "bluetooth_low_energy",
+            "descriptor": str(role)[:32],
+        }
+        device_type = _ROLE_DEVICE_TYPE.get(str(role))
+        if device_type in _BLE_DEVICE_TYPES:
+            mesg["device_type"] = _BLE_DEVICE_TYPES[device_type]
+        manufacturer = _manufacturer(info.get("manufacturer"))
+        if manufacturer is not None:
+            mesg["manufacturer"] = manufacturer
+        name = info.get("model") or info.get("name")
+        if isinstance(name, str) and name:
+            mesg["product_name"] = name[:64]
+        serial = str(info.get("serial_number", ""))
+        if serial.isdigit() and 0 < int(serial) <= _UINT32_MAX:
+            mesg["serial_number"] = int(serial)
+        battery = _finite(info.get("battery_pct"))
+        if battery is not None:
+            mesg["battery_level"] = round(_clamp(battery, 0, 100) or 0)
+        out.append(mesg)
+    return out
 
 
 def _running(samples: pd.DataFrame) -> np.ndarray:
@@ -319,7 +417,9 @@ def write_fit(
     sport = meta.sport if meta.sport in _SPORTS else "running"
     sub_sport = meta.sub_sport if meta.sub_sport in _SUB_SPORTS else "generic"
 
-    enc = Encoder()
+    rsc = RSC_RUNNING_FIELD in samples and bool(np.isfinite(_column(samples, "rsc_running")).any())
+    descriptions = _rsc_descriptions() if rsc else {}
+    enc = Encoder(field_descriptions=descriptions or None)
     enc.write_mesg(
         {
             "mesg_num": _MESG["file_id"],
@@ -344,6 +444,13 @@ def write_fit(
             "source_type": "local",
         }
     )
+    for device in _sensor_device_infos(activity, times[0]):
+        enc.write_mesg(device)
+    for description in descriptions.values():
+        enc.write_mesg(description["developer_data_id_mesg"])
+        enc.write_mesg(description["field_description_mesg"])
+    if not rsc:
+        samples = samples.drop(columns=[RSC_RUNNING_FIELD], errors="ignore")
     before, after = _timer_events(samples)
     hrv = _hrv_chunks(activity)
     h = 0
