@@ -11,9 +11,12 @@ The most likely sequence is found with :func:`~stridecheck.segment.viterbi.viter
 Thresholds adapt to the athlete: the walking and running cadence of *this*
 activity are fitted as a two-cluster mixture, and the speed and heart rate of
 each gait are then learned from the cadence clusters (or from the footpod's
-running bit). Without either, the speed clusters are fitted directly and
-refined by Viterbi training, since GPS speed is too noisy for a mixture of
-single readings.
+running bit). Without either, the speed clusters are fitted directly: first
+to speed smoothed over a few seconds and refined by Viterbi training (GPS
+speed is noisy); when that finds one gait only, brief running bouts may have
+been smoothed away, so a two-cluster mixture with one common spread is fitted
+to the unsmoothed speeds, decoded, and kept only when the faster bouts clearly
+stand out.
 """
 
 from __future__ import annotations
@@ -131,7 +134,7 @@ class HmmParams:
     min_speed_gap_mps: float = 0.35
     min_speed_ashman_d: float = 2.0
     min_speed_contrast_mps: float = 0.55
-    min_gain_per_switch: float = 4.0
+    min_gain_per_switch: float = 2.5
     speed_fit_window_s: float = 10.0
     run_walk_cost: float = 8.0
     walk_stop_cost: float = 10.0
@@ -140,7 +143,7 @@ class HmmParams:
     cadence_weight: float = 1.0
     footpod_speed_weight: float = 0.8
     gps_speed_weight: float = 0.7
-    positions_speed_weight: float = 0.5
+    positions_speed_weight: float = 0.6
     speed_with_cadence: float = 0.5
     rsc_weight: float = 0.6
     split_weight: float = 0.4
@@ -706,6 +709,64 @@ def segment_hmm(ev: Evidence, params: HmmParams, blocked: BoolArray) -> HmmResul
     return HmmResult(result.states, result.margin, model)
 
 
+def _shared_spread_terms(
+    x: FloatArray, lo: float, hi: float, sd: float, share: float
+) -> tuple[FloatArray, FloatArray]:
+    """Log weight times normal density (up to ``-log sd`` and a constant) of both clusters."""
+    ll_lo: FloatArray = math.log(1.0 - share) - 0.5 * ((x - lo) / sd) ** 2
+    ll_hi: FloatArray = math.log(share) - 0.5 * ((x - hi) / sd) ** 2
+    return ll_lo, ll_hi
+
+
+def _shared_spread_mixture(
+    x: FloatArray, w: FloatArray, min_sd: float, *, iterations: int = 60
+) -> tuple[Gaussian, Gaussian]:
+    """Two normal clusters of one spread, fitted by weighted EM from several starts.
+
+    The walking and running readings of one activity share the same
+    measurement error (GPS error does not care about the gait), so one common
+    spread is fitted; that keeps a small cluster of brief running bouts from
+    being swallowed by a wide walking cluster. EM starts from four pairs of
+    quantiles (the median and 95th, 25th and 90th, 10th and 75th, 10th and
+    90th percentiles) and the fit with the highest likelihood is kept.
+
+    Returns
+    -------
+    tuple of Gaussian
+        ``(slower, faster)``, both with the fitted common spread (at least ``min_sd``).
+    """
+    xb, wb = _binned(x, w)
+    total = float(wb.sum())
+    if total <= 0:
+        wb = np.ones(len(xb))
+        total = float(len(xb))
+    fits: list[tuple[float, float, float, float]] = []
+    for q_a, q_b in ((0.5, 0.95), (0.25, 0.9), (0.1, 0.75), (0.1, 0.9)):
+        lo, hi = _quantiles(xb, wb, (q_a, q_b))
+        sd, share = 0.3, 0.2
+        for _ in range(iterations):
+            ll_lo, ll_hi = _shared_spread_terms(xb, lo, hi, sd, share)
+            r_hi = 1.0 / (1.0 + np.exp(np.clip(ll_lo - ll_hi, -50.0, 50.0)))
+            w_hi = r_hi * wb
+            w_lo = wb - w_hi
+            share = min(max(float(w_hi.sum()) / total, 1e-3), 1.0 - 1e-3)
+            new_hi = float(w_hi @ xb) / max(float(w_hi.sum()), 1e-9)
+            new_lo = float(w_lo @ xb) / max(float(w_lo.sum()), 1e-9)
+            var = float(w_hi @ (xb - new_hi) ** 2 + w_lo @ (xb - new_lo) ** 2) / total
+            sd = max(math.sqrt(var), 0.05)
+            moved = abs(new_hi - hi) + abs(new_lo - lo)
+            lo, hi = new_lo, new_hi
+            if moved < 1e-4:
+                break
+        ll_lo, ll_hi = _shared_spread_terms(xb, lo, hi, sd, share)
+        top = np.maximum(ll_lo, ll_hi)
+        mix = top + np.log(np.exp(ll_lo - top) + np.exp(ll_hi - top))
+        fits.append((float(wb @ mix) - total * math.log(sd), min(lo, hi), max(lo, hi), sd))
+    _, lo, hi, sd = max(fits, key=lambda fit: fit[0])
+    sd = max(sd, min_sd)
+    return Gaussian(lo, sd), Gaussian(hi, sd)
+
+
 def _train_speed_gaits(
     ev: Evidence,
     params: HmmParams,
@@ -715,13 +776,16 @@ def _train_speed_gaits(
     cost: FloatArray,
     blocked: BoolArray,
 ) -> GaitModel:
-    """Refine speed-only gait clusters by Viterbi training (decode, re-fit, repeat).
+    """Settle the speed-only gait clusters, and whether both gaits are there.
 
-    The decoded sequence uses the time structure of the bouts, which a mixture
-    of single readings ignores; noisy GPS speed needs it. Starting from the
-    10th and 90th percentiles of moving speed, the walk and run speeds are
-    re-estimated from the decoded states. Both gaits are kept when the mixture
-    fit found them, or when the decoded faster bouts clearly stand out: see
+    When the mixture of smoothed speeds found both gaits, the clusters are
+    refined by Viterbi training (decode, re-fit, three times): the decoded
+    sequence uses the time structure of the bouts, which a mixture of single
+    readings ignores. When it found one gait only, brief running bouts may have
+    been averaged away by the smoothing: a two-cluster mixture with one common
+    spread (:func:`_shared_spread_mixture`) is then fitted to the unsmoothed
+    moving speeds and decoded once. Both gaits are kept when the first fit found
+    them, or when the decoded faster bouts clearly stand out: see
     ``min_speed_contrast_mps`` and ``min_gain_per_switch`` of :class:`HmmParams`
     (and at least 30 s of them).
     """
@@ -732,19 +796,20 @@ def _train_speed_gaits(
     min_sd = 0.25 if ev.speed_source == "positions" else 0.12
     if model.gaits_seen == "both":
         walk, run = model.speed
+        rounds = 3
     else:
-        q_lo, q_hi = np.quantile(speed[moving], [0.1, 0.9])
-        pooled = model.speed[0].sd
-        walk, run = Gaussian(float(q_lo), pooled), Gaussian(float(q_hi), pooled)
+        walk, run = _shared_spread_mixture(speed[moving], weights[moving], min_sd)
+        rounds = 1
     trial = GaitModel(None, (walk, run), model.stop_speed_sd, None, "both", "speed", [])
-    run_time = 0.0
-    for _ in range(3):
+    states = np.zeros(len(ev), dtype=np.intp)
+    for _ in range(rounds):
         evidence = hmm_evidence(ev, trial, params, weights)
         evidence[blocked] = 0.0
         states = viterbi_decode(evidence, cost, with_margin=False).states
+        if model.gaits_seen != "both":
+            break
         is_walk = moving & (states == WALK)
         is_run = moving & (states == RUN)
-        run_time = float(weights[is_run].sum())
         walk = _weighted_gaussian(
             speed[is_walk], weights[is_walk], walk, params.prior_seconds, 0.0
         )
@@ -752,6 +817,7 @@ def _train_speed_gaits(
         pooled = max(math.sqrt(0.5 * (walk.sd**2 + run.sd**2)), min_sd)
         walk, run = Gaussian(walk.mean, pooled), Gaussian(run.mean, pooled)
         trial = GaitModel(None, (walk, run), model.stop_speed_sd, None, "both", "speed", [])
+    run_time = float(weights[moving & (states == RUN)].sum())
     # evidence for two gaits over one: likelihood gain per switch of gait, with
     # the gain divided by the time over which speed errors are correlated
     both_gaits = moving & ((states == WALK) | (states == RUN))
