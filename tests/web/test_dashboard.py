@@ -198,6 +198,33 @@ def test_german_dashboard(web_db: Path) -> None:
     assert "Teilnehmende" in page.text and '<html lang="de">' in page.text
 
 
+def test_german_dashboard_words_generated_texts_and_errors_in_german(web_db: Path) -> None:
+    before = _count(web_db)
+    client = _local(create_app(WebConfig(db=web_db, lang="de")))
+    athlete = client.get("/athletes/Ana").text
+    assert "Hidden-Markov-Modell" in athlete and "Die Compliance wurde" in athlete
+    assert "Die Adhärenz ist" in athlete
+    for english in ("in English", "Each sample was labelled", "Compliance was scored"):
+        assert english not in athlete
+    session = client.get("/athletes/Ana/sessions/W1S1").text
+    reasons = re.search(r'<ul class="reasons">(.*?)</ul>', session, re.S)
+    assert reasons is not None and "<li>" in reasons.group(1)
+    assert not re.search(r"\b(cut short|walked instead|done as prescribed|started)\b", session)
+    csrf = _csrf(session)
+    url = "/athletes/Ana/sessions/W1S1/notes"
+    errors = {
+        "rpe": ("40", "Borg-Skala"),
+        "pain_after": ("120", "visuellen Analogskala von 0-100"),
+        "text": ("", "geben Sie Schmerz, RPE oder einen Text an"),
+    }
+    for field, (value, german) in errors.items():
+        reply = client.post(url, data={"csrf": csrf, field: value})
+        assert reply.status_code == 400 and german in _error(reply.text), _error(reply.text)
+    assert _count(web_db) == before
+    missing = client.get("/athletes/Niemand")
+    assert missing.status_code == 404 and "Niemand ist nicht bekannt." in _error(missing.text)
+
+
 def test_dns_rebinding_is_refused(web_db: Path) -> None:
     application = create_app(WebConfig(db=web_db))
     assert TestClient(application, base_url="http://evil.example:8000").get("/").status_code == 400

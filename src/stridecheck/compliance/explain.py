@@ -1,17 +1,30 @@
-"""Plain-language reasons for a compliance result ("run 4 of 10 cut short: 9 s of 15 s")."""
+"""Plain-language reasons for a compliance result ("run 4 of 10 cut short: 9 s of 15 s").
+
+Reasons are built from translatable messages (:mod:`stridecheck.messages`):
+:func:`explain_messages` gives them as trees (kept on the result, so a report
+can word them in German), :func:`explain` words them (English by default).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from stridecheck.messages import Join, Num, Text, Translator, msg, nmsg, render, translator_for
 
 if TYPE_CHECKING:
     from stridecheck.compliance.result import SessionCompliance, StepCompliance
 
-__all__ = ["explain", "format_span"]
+__all__ = ["explain", "explain_messages", "format_span", "step_label"]
 
 #: At most this many single-step reasons are listed; the rest are counted.
 MAX_STEP_REASONS = 8
+
+#: Step names of the built-in programs, worded in the report's language.
+_KNOWN_NAMES: dict[str, Text] = {"warm-up": msg("warm-up"), "cool-down": msg("cool-down")}
+_KINDS: dict[str, Text] = {"run": msg("run"), "walk": msg("walk")}
+_NUMBERED = re.compile(r"(run|walk) (\d+) of (\d+)")
 
 
 def format_span(seconds: float) -> str:
@@ -24,6 +37,28 @@ def format_span(seconds: float) -> str:
         hours, minutes = divmod(minutes, 60)
         return f"{hours}:{minutes:02d}:{secs:02d} h"
     return f"{minutes} min" if secs == 0 else f"{minutes}:{secs:02d} min"
+
+
+def step_label(label: str, name: str | None = None) -> Text:
+    """A step's label (``"run 4 of 10"``, ``"warm-up"``) as translatable text.
+
+    A name the program gave is kept as written (the built-in ``warm-up`` and
+    ``cool-down`` are translated); the labels made from the kind and the
+    repeat (``"run"``, ``"walk 3 of 8"``) are translated.
+    """
+    if name:
+        return _KNOWN_NAMES.get(name, name)
+    numbered = _NUMBERED.fullmatch(label)
+    if numbered is not None:
+        kind, number, count = numbered.group(1), int(numbered.group(2)), int(numbered.group(3))
+        if kind == "run":
+            return msg("run %(number)s of %(count)s", number=number, count=count)
+        return msg("walk %(number)s of %(count)s", number=number, count=count)
+    return _KINDS.get(label, label)
+
+
+def _label(step: StepCompliance) -> Text:
+    return step_label(step.label, step.name)
 
 
 def _minute(step: StepCompliance) -> int:
@@ -44,125 +79,159 @@ def _runs_of(
     return groups
 
 
-def _walk_break_reasons(result: SessionCompliance) -> tuple[list[str], set[int]]:
+def _walk_break_reasons(result: SessionCompliance) -> tuple[list[Text], set[int]]:
     breaks = [s for s in result.steps if s.walk_break]
-    out: list[str] = []
+    out: list[Text] = []
     used: set[int] = set()
     for group in _runs_of(breaks, lambda s: s.verdict == "wrong_kind"):
         first, last = breaks[group[0]], breaks[group[-1]]
         used.update(breaks[g].index for g in group)
         if len(group) == 1:
-            out.append(f"{first.label} skipped: ran through")
+            out.append(msg("%(step)s skipped: ran through", step=_label(first)))
         elif group[-1] == len(breaks) - 1:
-            out.append(f"walk breaks skipped from minute {_minute(first)}: ran continuously")
+            out.append(
+                msg(
+                    "walk breaks skipped from minute %(minute)s: ran continuously",
+                    minute=_minute(first),
+                )
+            )
         else:
             end_minute = int((last.prescribed_start_s + last.start_offset_s + last.window_s) // 60)
             out.append(
-                f"walk breaks skipped from minute {_minute(first)} to minute {end_minute}: "
-                "ran continuously"
+                msg(
+                    "walk breaks skipped from minute %(minute)s to minute %(end)s: "
+                    "ran continuously",
+                    minute=_minute(first),
+                    end=end_minute,
+                )
             )
     return out, used
 
 
-def _walked_run_reasons(result: SessionCompliance) -> tuple[list[str], set[int]]:
+def _walked_run_reasons(result: SessionCompliance) -> tuple[list[Text], set[int]]:
     runs = [s for s in result.steps if s.kind == "run"]
-    out: list[str] = []
+    out: list[Text] = []
     used: set[int] = set()
     walked = _runs_of(runs, lambda s: s.verdict == "wrong_kind")
     for group in walked:
         used.update(runs[g].index for g in group)
         if len(group) == len(runs) and len(runs) > 1:
-            out.append(f"all {len(runs)} runs walked: no running")
+            out.append(msg("all %(count)s runs walked: no running", count=len(runs)))
         elif len(group) == 1:
-            out.append(f"{runs[group[0]].label} walked instead")
+            out.append(msg("%(step)s walked instead", step=_label(runs[group[0]])))
         else:
             out.append(
-                f"runs {group[0] + 1}-{group[-1] + 1} of {len(runs)} walked instead "
-                f"(from minute {_minute(runs[group[0]])})"
+                msg(
+                    "runs %(first)s-%(last)s of %(count)s walked instead (from minute %(minute)s)",
+                    first=group[0] + 1,
+                    last=group[-1] + 1,
+                    count=len(runs),
+                    minute=_minute(runs[group[0]]),
+                )
             )
     return out, used
 
 
-def _step_reason(step: StepCompliance, extra_break_s: float) -> str | None:
+def _missed_reason(step: StepCompliance) -> Text:
+    label = _label(step)
+    if step.window_s <= 0:
+        return msg("%(step)s missed (skipped)", step=label)
+    if step.stop_s >= step.unknown_s:
+        return msg("%(step)s missed (standing still)", step=label)
+    return msg("%(step)s missed (no usable data)", step=label)
+
+
+def _step_reason(step: StepCompliance, extra_break_s: float) -> Text | None:
+    label = _label(step)
     done = format_span(step.credited_s)
     asked = format_span(step.prescribed_s)
     if step.verdict == "short":
         if step.kind == "walk" and step.other_s >= (step.prescribed_s - step.credited_s) / 2:
-            return f"{step.label} partly run: {done} of {asked} walked"
-        return f"{step.label} cut short: {done} of {asked}"
+            return msg(
+                "%(step)s partly run: %(done)s of %(asked)s walked",
+                step=label,
+                done=done,
+                asked=asked,
+            )
+        return msg("%(step)s cut short: %(done)s of %(asked)s", step=label, done=done, asked=asked)
     if step.verdict == "wrong_kind":
-        return f"{step.label} " + (
-            "walked instead" if step.kind == "run" else "skipped: ran through"
-        )
-    if step.verdict == "missed":
-        if step.window_s <= 0:
-            why = "skipped"
-        elif step.stop_s >= step.unknown_s:
-            why = "standing still"
-        else:
-            why = "no usable data"
-        return f"{step.label} missed ({why})"
-    if step.verdict == "done" and step.other_s >= extra_break_s:
         if step.kind == "run":
-            return f"{step.label}: extra walk break of {format_span(step.other_s)}"
-        return f"{step.label}: ran {format_span(step.other_s)} of it"
+            return msg("%(step)s walked instead", step=label)
+        return msg("%(step)s skipped: ran through", step=label)
+    if step.verdict == "missed":
+        return _missed_reason(step)
+    if step.verdict == "done" and step.other_s >= extra_break_s:
+        other = format_span(step.other_s)
+        if step.kind == "run":
+            return msg("%(step)s: extra walk break of %(span)s", step=label, span=other)
+        return msg("%(step)s: ran %(span)s of it", step=label, span=other)
     return None
 
 
-def _intensity_reasons(result: SessionCompliance) -> list[str]:
+def _intensity_reasons(result: SessionCompliance) -> list[Text]:
     threshold = result.params.intensity_pct
-    out: list[str] = []
+    out: list[Text] = []
     if result.intensity_compliance_pct is not None and result.intensity_compliance_pct < threshold:
-        out.append(f"intensity targets met {result.intensity_compliance_pct:.0f}% of the time")
+        out.append(
+            msg(
+                "intensity targets met %(pct)s%% of the time",
+                pct=Num(result.intensity_compliance_pct, ".0f"),
+            )
+        )
     low = [
         s
         for s in result.steps
         if s.intensity_pct is not None and s.intensity_pct < threshold and s.verdict != "missed"
     ]
     for step in low[:3]:
-        parts = []
+        parts: list[Text] = []
         if step.hr_in_range_pct is not None:
-            parts.append(f"HR in range {step.hr_in_range_pct:.0f}%")
+            parts.append(msg("HR in range %(pct)s%%", pct=Num(step.hr_in_range_pct, ".0f")))
         if step.pace_in_range_pct is not None:
-            parts.append(f"pace in range {step.pace_in_range_pct:.0f}%")
-        out.append(f"{step.label}: " + ", ".join(parts) + " of the time")
+            parts.append(msg("pace in range %(pct)s%%", pct=Num(step.pace_in_range_pct, ".0f")))
+        out.append(
+            msg(
+                "%(step)s: %(ranges)s of the time",
+                step=_label(step),
+                ranges=Join(tuple(parts), ", "),
+            )
+        )
     if len(low) > 3:
-        out.append(f"{len(low) - 3} more steps off their intensity targets")
+        out.append(
+            nmsg(
+                "%(n)s more step off its intensity targets",
+                "%(n)s more steps off their intensity targets",
+                len(low) - 3,
+            )
+        )
     return out
 
 
-def explain(result: SessionCompliance, *, lead_stop_s: float, exercise_end_s: float) -> list[str]:
-    """Findings for a result, most important first.
-
-    Parameters
-    ----------
-    result
-        The scored session (reasons not yet filled in).
-    lead_stop_s
-        Time standing still before the first step. [s]
-    exercise_end_s
-        Active second at which the last walk or run ended. [s]
-
-    Returns
-    -------
-    list of str
-        E.g. ``["started 3 min late", "run 4 of 10 cut short: 9 s of 15 s"]``;
-        ``["done as prescribed"]`` when nothing is worth saying.
-    """
+def explain_messages(
+    result: SessionCompliance, *, lead_stop_s: float, exercise_end_s: float
+) -> list[Text]:
+    """The reasons of :func:`explain` as translatable text."""
     p = result.params
-    reasons: list[str] = []
+    reasons: list[Text] = []
     if result.late_start_s >= p.late_start_s:
-        how = (
-            " (standing still)"
-            if lead_stop_s >= 0.5 * result.late_start_s
-            else " (moving before the first step)"
-        )
-        reasons.append(f"started {format_span(result.late_start_s)} late{how}")
+        span = format_span(result.late_start_s)
+        if lead_stop_s >= 0.5 * result.late_start_s:
+            reasons.append(msg("started %(span)s late (standing still)", span=span))
+        else:
+            reasons.append(msg("started %(span)s late (moving before the first step)", span=span))
     if any(step.verdict == "not_reached" for step in result.steps):
         done_min = max(0.0, exercise_end_s - result.late_start_s) / 60.0
-        reasons.append(f"stopped after {done_min:.0f} of {result.prescribed_s / 60.0:.0f} minutes")
+        reasons.append(
+            msg(
+                "stopped after %(done)s of %(total)s minutes",
+                done=Num(done_min, ".0f"),
+                total=Num(result.prescribed_s / 60.0, ".0f"),
+            )
+        )
     if result.paused_s >= 10:
-        reasons.append(f"timer paused {format_span(result.paused_s)} in total (left out)")
+        reasons.append(
+            msg("timer paused %(span)s in total (left out)", span=format_span(result.paused_s))
+        )
     break_reasons, used = _walk_break_reasons(result)
     run_reasons, used_runs = _walked_run_reasons(result)
     reasons.extend(run_reasons)
@@ -184,8 +253,45 @@ def explain(result: SessionCompliance, *, lead_stop_s: float, exercise_end_s: fl
     ]
     reasons.extend(singles[:MAX_STEP_REASONS])
     if len(singles) > MAX_STEP_REASONS:
-        reasons.append(f"{len(singles) - MAX_STEP_REASONS} more steps not as prescribed")
+        reasons.append(
+            nmsg(
+                "%(n)s more step not as prescribed",
+                "%(n)s more steps not as prescribed",
+                len(singles) - MAX_STEP_REASONS,
+            )
+        )
     reasons.extend(_intensity_reasons(result))
     if not reasons:
-        reasons.append("done as prescribed")
+        reasons.append(msg("done as prescribed"))
     return reasons
+
+
+def explain(
+    result: SessionCompliance,
+    *,
+    lead_stop_s: float,
+    exercise_end_s: float,
+    lang: str | Translator = "en",
+) -> list[str]:
+    """Findings for a result, most important first.
+
+    Parameters
+    ----------
+    result
+        The scored session (reasons not yet filled in).
+    lead_stop_s
+        Time standing still before the first step. [s]
+    exercise_end_s
+        Active second at which the last walk or run ended. [s]
+    lang
+        Language code (``"en"``, ``"de"``) or a translator.
+
+    Returns
+    -------
+    list of str
+        E.g. ``["started 3 min late", "run 4 of 10 cut short: 9 s of 15 s"]``;
+        ``["done as prescribed"]`` when nothing is worth saying.
+    """
+    translator = translator_for(lang)
+    texts = explain_messages(result, lead_stop_s=lead_stop_s, exercise_end_s=exercise_end_s)
+    return [render(text, translator) for text in texts]

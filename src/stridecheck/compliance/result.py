@@ -9,6 +9,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from stridecheck.compliance.params import ComplianceParams
+from stridecheck.messages import Text, Translator, render, to_json, translator_for
 
 __all__ = ["CATEGORIES", "VERDICTS", "Category", "SessionCompliance", "StepCompliance", "Verdict"]
 
@@ -182,6 +183,8 @@ class SessionCompliance:
         Alignment method (``"dp"`` or ``"fixed"``).
     params
         The settings used.
+    reason_messages
+        ``reasons`` as translatable text (:mod:`stridecheck.messages`), when known.
     """
 
     session_id: str
@@ -206,6 +209,7 @@ class SessionCompliance:
     start: pd.Timestamp | None
     method: str
     params: ComplianceParams = field(default_factory=ComplianceParams)
+    reason_messages: list[Text] = field(default_factory=list)
 
     @property
     def methods_text(self) -> str:
@@ -213,6 +217,19 @@ class SessionCompliance:
         from stridecheck.compliance.methods import compliance_methods
 
         return compliance_methods(self.params, method=self.method)
+
+    def methods_text_for(self, lang: str | Translator = "en") -> str:
+        """:attr:`methods_text` in another language (``"de"``) or through a translator."""
+        from stridecheck.compliance.methods import compliance_methods
+
+        return compliance_methods(self.params, method=self.method, lang=lang)
+
+    def reasons_for(self, lang: str | Translator = "en") -> list[str]:
+        """:attr:`reasons` in another language (English ones when no messages are kept)."""
+        if not self.reason_messages:
+            return list(self.reasons)
+        translator = translator_for(lang)
+        return [render(text, translator) for text in self.reason_messages]
 
     def steps_frame(self) -> pd.DataFrame:
         """The steps as a tidy DataFrame (one row per step, columns as in :meth:`to_dict`)."""
@@ -260,4 +277,5 @@ class SessionCompliance:
             "start": _iso(self.start),
             "method": self.method,
             "methods_text": self.methods_text,
+            "reason_messages": [to_json(text) for text in self.reason_messages],
         }

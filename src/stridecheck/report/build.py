@@ -31,10 +31,12 @@ from stridecheck.compliance import (
     ScoredActivity,
     SessionCompliance,
     adherence,
-    compliance_methods,
     score_activity,
 )
+from stridecheck.compliance.explain import step_label
+from stridecheck.compliance.methods import adherence_methods_doc, compliance_methods_doc
 from stridecheck.errors import InputError
+from stridecheck.messages import Deferred, Text
 from stridecheck.programs import Program
 from stridecheck.report.findings import derive_findings
 from stridecheck.report.model import (
@@ -49,16 +51,20 @@ from stridecheck.report.model import (
 )
 
 __all__ = [
+    "DONE_SCORE",
     "MAX_TRACE_POINTS",
     "assemble",
     "athlete_data_from_activities",
     "athlete_data_from_store",
     "restrict_weeks",
     "store_athletes",
+    "stored_segmentation_methods",
 ]
 
 #: Heart-rate and speed traces are thinned to at most this many points per session.
 MAX_TRACE_POINTS = 400
+#: Lowest compliance score counted as a session done (as in the adherence measures).
+DONE_SCORE = 50.0
 
 
 def _float(value: Any) -> float:
@@ -125,7 +131,7 @@ def _prescribed(
         PrescribedStep(
             index=step.index,
             kind=step.kind,
-            label=step.label,
+            label=step_label(step.label, step.name),
             start_s=step.start_s,
             duration_s=step.duration_s,
             verdict=verdicts.get(step.index),
@@ -176,6 +182,7 @@ def _session_report(
     )
     entry.traces = _traces(scored.activity)
     entry.reasons = list(result.reasons)
+    entry.reason_texts = list(result.reason_messages or result.reasons)
     return entry
 
 
@@ -232,7 +239,7 @@ def assemble(
     *,
     notes: Sequence[NoteEntry] = (),
     as_of: dt.date | None = None,
-    segmentation_methods: str | None = None,
+    segmentation_methods: Text | None = None,
 ) -> AthleteReportData:
     """The one core both builders share: adherence, sessions, weeks, findings, methods.
 
@@ -251,7 +258,8 @@ def assemble(
     as_of
         Evaluation date (later sessions are upcoming); ``None``: all are due.
     segmentation_methods
-        The segmenter's methods paragraph, when known.
+        The segmenter's methods paragraph, when known (as a string or
+        translatable text, see :mod:`stridecheck.messages`).
 
     Returns
     -------
@@ -262,14 +270,14 @@ def assemble(
     by_name = {item.name: item for item in items}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = adherence(program, start, items, as_of=as_of)
+        report = adherence(program, start, items, as_of=as_of, done_score=DONE_SCORE)
     records: list[dict[str, Any]] = report.sessions.to_dict(orient="records")  # type: ignore[assignment]
     sessions = [_session_report(program, rec, report, by_name) for rec in records]
     week_of = {s.session_id: s.week for s in sessions}
     n_weeks = max((w for w in week_of.values()), default=1)
     end = start + dt.timedelta(days=7 * n_weeks - 1)
-    methods = [m for m in (segmentation_methods, compliance_methods()) if m]
-    methods.append(report.methods_text)
+    methods: list[Text] = [m for m in (segmentation_methods, compliance_methods_doc()) if m]
+    methods.append(adherence_methods_doc(DONE_SCORE, per_week=program.sessions_per_week))
     data = AthleteReportData(
         athlete=athlete,
         program=program.name,
@@ -360,7 +368,7 @@ def athlete_data_from_activities(
     if names is not None and len(names) != len(activities):
         raise ValueError("give one name per activity")
     scored: list[ScoredActivity] = []
-    methods_text: str | None = None
+    methods_text: Text | None = None
     for i, activity in enumerate(activities):
         seg = segmentations[i] if segmentations is not None else None
         if seg is None:
@@ -370,7 +378,7 @@ def athlete_data_from_activities(
                 warnings.simplefilter("ignore")
                 seg = segment(activity)
         if methods_text is None and not isinstance(seg, pd.DataFrame):
-            methods_text = getattr(seg, "methods_text", None)
+            methods_text = getattr(seg, "methods_doc", None) or getattr(seg, "methods_text", None)
         default = activity.meta.source_path or activity.start_time.strftime("%Y-%m-%d %H:%M")
         name = names[i] if names is not None else Path(str(default)).name
         if isinstance(seg, pd.DataFrame):
@@ -403,6 +411,18 @@ def _notes_from_frame(frame: pd.DataFrame) -> list[NoteEntry]:
             )
         )
     return out
+
+
+def stored_segmentation_methods(english: str) -> Deferred:
+    """A stored segmentation methods paragraph, translatable on demand.
+
+    The store keeps the paragraph in English only: English reports show it as
+    stored; another language reads it back into its tree first
+    (:func:`stridecheck.segment.methods.parse_methods_text`).
+    """
+    from stridecheck.segment.methods import parse_methods_text
+
+    return Deferred(english, lambda: parse_methods_text(english))
 
 
 def store_athletes(store: Any) -> list[str]:
@@ -473,7 +493,7 @@ def athlete_data_from_store(
         scored,
         notes=notes,
         as_of=as_of,
-        segmentation_methods=str(row[0]) if row else None,
+        segmentation_methods=stored_segmentation_methods(str(row[0])) if row else None,
     )
     return data if weeks is None else restrict_weeks(data, *weeks)
 

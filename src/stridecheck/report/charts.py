@@ -19,6 +19,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import vl_convert as vlc
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from stridecheck.report.i18n import Lang
 from stridecheck.report.model import AthleteReportData, SessionReport
@@ -80,7 +81,7 @@ def session_timeline_chart(session: SessionReport, lang: Lang) -> dict[str, Any]
             {
                 "row": prescribed_row,
                 "kind": names.get(step.kind, step.kind),
-                "label": step.label,
+                "label": lang.render(step.label),
                 "start": (session.offset_s + step.start_s) / 60.0,
                 "end": (session.offset_s + step.end_s) / 60.0,
             }
@@ -152,7 +153,7 @@ def session_timeline_chart(session: SessionReport, lang: Lang) -> dict[str, Any]
             .properties(width=WIDTH, height=90)
         )
     chart = alt.vconcat(*layers, spacing=6).resolve_scale(x="shared")
-    return chart.configure_view(stroke=None).to_dict()
+    return _spec(chart, lang)
 
 
 def weekly_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any]:
@@ -174,7 +175,7 @@ def weekly_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any]:
     chart = alt.hconcat(
         minutes.properties(width=280, height=150), km.properties(width=280, height=150)
     )
-    return chart.configure_view(stroke=None).to_dict()
+    return _spec(chart, lang)
 
 
 def pain_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any] | None:
@@ -246,7 +247,21 @@ def pain_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any] | None:
             .encode(x=x, tooltip=[alt.Tooltip("note:N", title=lang.gettext("Adverse event"))])
         )
         pain = alt.layer(pain, marks)
-    return alt.hconcat(pain, rpe).configure_view(stroke=None).to_dict()
+    return _spec(alt.hconcat(pain, rpe), lang)
+
+
+def _spec(chart: alt.TopLevelMixin, lang: Lang) -> dict[str, Any]:
+    """The chart's spec, numbers on axes and in tooltips in the language's format."""
+    spec: dict[str, Any] = chart.configure_view(stroke=None).to_dict()
+    spec.setdefault("config", {})["locale"] = {
+        "number": {
+            "decimal": get_decimal_symbol(lang.locale),
+            "thousands": get_group_symbol(lang.locale),
+            "grouping": [3],
+            "currency": ["", ""],
+        }
+    }
+    return spec
 
 
 def to_svg(spec: dict[str, Any]) -> str:

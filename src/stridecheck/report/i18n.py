@@ -6,7 +6,9 @@ rebuilds them, ``python scripts/compile_catalogs.py``; a test checks they
 agree). English is the source language: its catalog holds the plural forms.
 
 :class:`Lang` bundles a language's translations with Babel's date and number
-formatting for that locale.
+formatting for that locale; it is also a :class:`stridecheck.messages.Translator`,
+so the generated texts of the segmenter and compliance scoring (methods
+paragraphs, reasons) are worded in the language with ``lang.render(text)``.
 """
 
 from __future__ import annotations
@@ -22,10 +24,16 @@ from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import (
+    format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+)
 from babel.support import Translations
 
 from stridecheck.errors import InputError
+from stridecheck.messages import Text, python_number, render
 
 __all__ = [
     "DOMAIN",
@@ -71,6 +79,25 @@ class Lang:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """Translate a message with a count."""
         return self.translations.ngettext(singular, plural, n)
+
+    def format_number(self, value: float, spec: str) -> str:
+        """``value`` as Python's ``format(value, spec)`` writes it, in the locale's symbols.
+
+        The digits (rounding, grouping only when ``spec`` asks for it) are
+        Python's, so English wording matches :data:`stridecheck.messages.ENGLISH`;
+        the decimal point, group separator and minus sign are the locale's.
+        """
+        written = python_number(value, spec)
+        table = {
+            ord("."): get_decimal_symbol(self.locale),
+            ord(","): get_group_symbol(self.locale),
+            ord("-"): get_minus_sign_symbol(self.locale),
+        }
+        return written.translate(table)
+
+    def render(self, text: Text) -> str:
+        """Word generated text (see :mod:`stridecheck.messages`) in this language."""
+        return render(text, self)
 
     def number(self, value: float | None, digits: int = 0) -> str:
         """A number in the locale's format (``-`` when missing)."""
@@ -146,6 +173,10 @@ def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
 
 #: Where messages are extracted from: (glob under the package, Babel method).
 _SOURCES: tuple[tuple[str, str], ...] = (
+    ("messages.py", "python"),
+    ("segment/methods.py", "python"),
+    ("compliance/methods.py", "python"),
+    ("compliance/explain.py", "python"),
     ("report/**.py", "python"),
     ("web/**.py", "python"),
     ("report/templates/**.html", "jinja2.ext:babel_extract"),
@@ -153,9 +184,18 @@ _SOURCES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Marker functions of :mod:`stridecheck.messages` (besides gettext's own keywords).
+KEYWORDS: dict[str, tuple[int, ...] | None] = {"msg": None, "nmsg": (1, 2)}
+
+
 def extract_messages() -> Catalog:
-    """Every translatable message in the report and dashboard code and templates."""
-    from babel.messages.extract import extract_from_dir
+    """Every translatable message: report and dashboard code and templates, generated texts.
+
+    The generated texts are the segmenter's and the compliance scorer's
+    methods paragraphs and reasons (:func:`stridecheck.messages.msg` and
+    :func:`~stridecheck.messages.nmsg` calls).
+    """
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
     package = Path(__file__).resolve().parents[1]
     template = Catalog(domain=DOMAIN, project="stridecheck", fuzzy=False)
@@ -165,8 +205,9 @@ def extract_messages() -> Catalog:
         for pattern, method in _SOURCES
         if method != "python"
     }
+    keywords = {**DEFAULT_KEYWORDS, **KEYWORDS}
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(package), method_map=method_map, options_map=options
+        str(package), method_map=method_map, keywords=keywords, options_map=options
     ):
         template.add(
             message,

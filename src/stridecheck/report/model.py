@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from stridecheck.messages import Text
+
 __all__ = [
     "STATUSES",
     "AthleteReportData",
@@ -54,7 +56,8 @@ class PrescribedStep:
     kind
         ``"run"`` or ``"walk"``.
     label
-        Short label (``"warm-up"``, ``"run 4 of 10"``).
+        Short label (``"warm-up"``, ``"run 4 of 10"``), translatable
+        (:mod:`stridecheck.messages`).
     start_s
         Prescribed start from the session start. [s]
     duration_s
@@ -66,7 +69,7 @@ class PrescribedStep:
 
     index: int
     kind: str
-    label: str
+    label: Text
     start_s: float
     duration_s: float
     verdict: str | None = None
@@ -159,7 +162,10 @@ class SessionReport:
     traces
         Heart-rate and speed, thinned to a few hundred points.
     reasons
-        Plain-language findings of the compliance scoring.
+        Plain-language findings of the compliance scoring (English).
+    reason_texts
+        The same as translatable text (:mod:`stridecheck.messages`), worded in
+        the report's language.
     """
 
     session_id: str
@@ -180,6 +186,7 @@ class SessionReport:
     intervals: list[DetectedInterval] = field(default_factory=list)
     traces: list[TraceSample] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    reason_texts: list[Text] = field(default_factory=list)
 
     @property
     def has_activity(self) -> bool:
@@ -315,7 +322,8 @@ class AthleteReportData:
     findings
         Plain-language findings, most important first.
     methods
-        Methods paragraphs (segmentation, compliance, adherence).
+        Methods paragraphs (segmentation, compliance, adherence), translatable
+        (:mod:`stridecheck.messages`).
     generated_at
         When the data was assembled (UTC).
     version
@@ -332,7 +340,7 @@ class AthleteReportData:
     notes: list[NoteEntry] = field(default_factory=list)
     interruptions: list[dict[str, Any]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    methods: list[str] = field(default_factory=list)
+    methods: list[Text] = field(default_factory=list)
     program_description: str | None = None
     as_of: dt.date | None = None
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from stridecheck.activity import Activity
 from stridecheck.errors import EmptyActivityError, StrideCheckWarning
+from stridecheck.messages import Text, Translator, render, translator_for
 from stridecheck.segment.features import Evidence, extract_evidence
 from stridecheck.segment.hmm import (
     RUN,
@@ -52,7 +53,7 @@ from stridecheck.segment.intervals import (
     labels_at,
     summarize_intervals,
 )
-from stridecheck.segment.methods import segment_methods
+from stridecheck.segment.methods import segment_methods_doc
 from stridecheck.segment.threshold import ThresholdParams, segment_threshold
 
 __all__ = [
@@ -103,6 +104,8 @@ class Segmentation:
         :class:`~stridecheck.errors.StrideCheckWarning`).
     model
         The gait model the HMM fitted to this activity (``None`` for the baseline).
+    methods_doc
+        ``methods_text`` as translatable text (:mod:`stridecheck.messages`).
     """
 
     labels: pd.Series
@@ -112,6 +115,13 @@ class Segmentation:
     params: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     model: GaitModel | None = None
+    methods_doc: Text | None = None
+
+    def methods_text_for(self, lang: str | Translator = "en") -> str:
+        """``methods_text`` in another language (``"de"``) or through a translator."""
+        if self.methods_doc is None:
+            return self.methods_text
+        return render(self.methods_doc, translator_for(lang))
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -249,15 +259,16 @@ def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentat
     labels, intervals = _finish(
         activity, ev, codes, confidence, bridge_s=bridge_s, lag_s=settings.sensor_lag_s
     )
-    text = segment_methods(name, ev, settings, model)
+    doc = segment_methods_doc(name, ev, settings, model)
     for message in ev.warnings:
         warnings.warn(message, StrideCheckWarning, stacklevel=2)
     return Segmentation(
         labels=labels,
         intervals=intervals,
-        methods_text=text,
+        methods_text=render(doc),
         method=name,
         params=dataclasses.asdict(settings),
         warnings=list(ev.warnings),
         model=model,
+        methods_doc=doc,
     )

@@ -1,140 +1,346 @@
 """Plain-language account of how an activity was segmented, for reports.
 
 Written from the parameters actually used and the values fitted to the
-activity, never from a template that could drift from the code.
+activity, never from a template that could drift from the code. The text is
+built from translatable messages (:mod:`stridecheck.messages`):
+:func:`segment_methods_doc` gives the tree, :func:`segment_methods` words it
+(English by default, or any language with a catalog), and
+:func:`parse_methods_text` reads a stored English paragraph back into its tree.
 """
 
 from __future__ import annotations
 
+import re
+
+from stridecheck.messages import (
+    AND,
+    Join,
+    Message,
+    Num,
+    Text,
+    Translator,
+    match_message,
+    message_pattern,
+    msg,
+    number_or_text,
+    params_from_match,
+    render,
+    translator_for,
+)
 from stridecheck.segment.features import Evidence
 from stridecheck.segment.hmm import GaitModel, HmmParams
 from stridecheck.segment.threshold import ThresholdParams
 
-__all__ = ["REFERENCES", "segment_methods"]
+__all__ = [
+    "DATA_NOTES",
+    "REFERENCES",
+    "data_note",
+    "parse_methods_text",
+    "segment_methods",
+    "segment_methods_doc",
+    "signal_name",
+]
 
-#: Literature the defaults come from.
-REFERENCES: tuple[str, ...] = (
-    "Walk-run classification by cadence and speed: Hum Mov Sci 2023;90:103117 "
-    "(cadence cuts of 134-141 steps/min, 91-93 % accuracy; speed cuts 55-79 %).",
-    "Walk-run transition speed near 2.0 m/s: PMC8629136.",
+#: Literature the defaults come from (as messages; the Viterbi citation is a title).
+_REFERENCES: tuple[Text, ...] = (
+    msg(
+        "Walk-run classification by cadence and speed: Hum Mov Sci 2023;90:103117 "
+        "(cadence cuts of 134-141 steps/min, 91-93 % accuracy; speed cuts 55-79 %)."
+    ),
+    msg("Walk-run transition speed near 2.0 m/s: PMC8629136."),
     "Viterbi A. Error bounds for convolutional codes and an asymptotically optimum "
     "decoding algorithm. IEEE Trans Inf Theory 1967;13:260-269.",
 )
+#: Literature the defaults come from.
+REFERENCES: tuple[str, ...] = tuple(render(ref) for ref in _REFERENCES)
+
+#: Names of the speed sources of :class:`~stridecheck.segment.features.Evidence`.
+_SPEED_SOURCES: dict[str, Message] = {
+    "gps": msg("gps"),
+    "positions": msg("positions"),
+    "footpod": msg("footpod"),
+}
+
+#: Names of the signals listed in ``Evidence.sources``.
+_SIGNALS: dict[str, Message] = {
+    "cadence": msg("cadence"),
+    "heart rate": msg("heart rate"),
+    "footpod walking/running bit": msg("footpod walking/running bit"),
+    "device run/walk splits": msg("device run/walk splits"),
+    "workout-step laps": msg("workout-step laps"),
+}
+
+#: The data warnings and model notes the segmenter writes, as messages (see :func:`data_note`).
+DATA_NOTES: tuple[Message, ...] = (
+    msg(
+        "speed was derived from positions (local linear fit of the track over "
+        "%(window)s s windows)"
+    ),
+    msg("speed was not recorded; it was derived from distance"),
+    msg("%(count)s speed values outside 0-%(max)s m/s were ignored"),
+    msg("%(count)s cadence values outside 0-%(max)s steps/min were ignored"),
+    msg("sample times had no time zone; they were taken as UTC"),
+    msg(
+        "the activity has no speed, cadence or footpod running bit: every sample is "
+        "labelled unknown (no guess is made)"
+    ),
+    msg("only walking was found"),
+    msg("only running was found"),
+)
 
 
-def _signals(ev: Evidence) -> str:
-    if not ev.sources:
-        return "no usable signal"
-    if len(ev.sources) == 1:
-        return ev.sources[0]
-    return ", ".join(ev.sources[:-1]) + " and " + ev.sources[-1]
+# Sentences of the paragraph, as templates (see :func:`parse_methods_text`).
+_HMM_INTRO = msg(
+    "Each sample was labelled stop, walk or run by a three-state hidden Markov model "
+    "decoded with the Viterbi algorithm (most likely sequence of states)."
+)
+_EVIDENCE = msg("Evidence came from %(signals)s.")
+_CAPPED = msg(
+    "Each signal's log-likelihood was capped at %(cap)s nats per second, weighted by "
+    "reliability (%(weights)s) and multiplied by the time each sample stands for (at "
+    "most %(max_weight)s s), so irregular sampling was used as recorded, without "
+    "resampling."
+)
+_SWITCHING = msg(
+    "Switching between walking and running cost %(run_walk)s nats, between walking "
+    "and standing %(walk_stop)s and between running and standing %(run_stop)s: a bout "
+    "must bring at least twice that much evidence to be kept, so with this activity's "
+    "signals a bout of about %(shortest)s s with clear evidence survives and shorter "
+    "glitches do not."
+)
+_CADENCE = msg(
+    "Cadence clusters fitted to this activity: walking %(walk)s ± %(walk_sd)s "
+    "steps/min, running %(run)s ± %(run_sd)s steps/min (equal likelihood at "
+    "%(boundary)s steps/min; prior boundary %(prior)s)."
+)
+_CADENCE_STOP = msg(
+    "A cadence below %(stop)s steps/min counted as standing unless the speed was "
+    "at least %(speed)s m/s, when it was treated as a cadence dropout."
+)
+_SPEED = msg(
+    "Speed per gait (%(origin)s): walking %(walk)s ± %(walk_sd)s m/s, running "
+    "%(run)s ± %(run_sd)s m/s; standing reads below about %(stop)s m/s."
+)
+_SPEED_ONLY = msg(
+    "Without cadence, the two speed clusters were refined by decoding and "
+    "re-fitting three times (or, when the first fit found one gait only, fitted "
+    "again as two clusters of one common spread to the unsmoothed speeds and "
+    "decoded once); faster bouts counted as running only when at least "
+    "%(contrast)s m/s faster than the walking and %(gain)s nats per switch "
+    "better explained than by one gait."
+)
+_NOTE = msg("Note: %(note)s.")
+_GAPS = msg(
+    "Timer pauses were labelled paused; gaps in the data up to %(bridge)s s were "
+    "bridged from the surrounding samples, longer ones were labelled unknown."
+)
+_GAPS_NO_TIMER = msg(
+    "Timer pauses were labelled paused; gaps in the data up to %(bridge)s s were "
+    "bridged from the surrounding samples, longer ones were labelled unknown (this "
+    "file carries no timer information, so a longer gap across which the athlete did "
+    "not move was taken as a pause)."
+)
+_BOUNDARIES = msg(
+    "Interval boundaries lie halfway between the two samples either side of a change, "
+    "moved %(lag)s s earlier for the sensors' response lag."
+)
+_THRESHOLD_INTRO = msg(
+    "Each sample was labelled on its own by fixed cuts (baseline method, no smoothing)."
+)
+_THRESHOLD_CUTS = msg(
+    "A sample was running at a cadence of %(cadence)s steps/min or more; without "
+    "cadence, at a speed of %(speed)s m/s or more. It was standing below "
+    "%(stop_cadence)s steps/min (and below %(stop_speed)s m/s when speed was known), "
+    "otherwise walking."
+)
+_DATA_NOTES = msg("Data notes: %(notes)s.")
+_REFERENCES_LINE = msg("References: %(references)s")
+_SENTENCES: tuple[Message, ...] = (
+    _HMM_INTRO,
+    _EVIDENCE,
+    _CAPPED,
+    _SWITCHING,
+    _CADENCE,
+    _CADENCE_STOP,
+    _SPEED,
+    _SPEED_ONLY,
+    _NOTE,
+    _GAPS,
+    _GAPS_NO_TIMER,
+    _BOUNDARIES,
+    _THRESHOLD_INTRO,
+    _THRESHOLD_CUTS,
+    _DATA_NOTES,
+)
+# Parts of sentences.
+_NO_SIGNAL = msg("no usable signal")
+_SPEED_FROM = msg("speed from %(source)s")
+_SPEED_OF = msg("speed (%(source)s)")
+_FOOTPOD_BIT = msg("footpod running bit")
+_HR_LAG = msg("heart rate read %(lag)s s later")
+_FACTOR = msg("speed counted x%(factor)s where cadence was present")
+_ORIGINS: dict[str, Message] = {
+    "cadence": msg("learned from the cadence clusters"),
+    "footpod running bit": msg("learned from the footpod's running bit"),
+    "speed": msg("fitted to this activity"),
+}
 
 
-def _weights(ev: Evidence, params: HmmParams, model: GaitModel | None) -> list[tuple[str, float]]:
+def signal_name(source: str) -> Text:
+    """A signal of ``Evidence.sources`` (``"cadence"``, ``"speed (gps)"``) as a message."""
+    if source in _SIGNALS:
+        return _SIGNALS[source]
+    if source.startswith("speed (") and source.endswith(")"):
+        kind = source[len("speed (") : -1]
+        return _SPEED_OF.with_params(source=_SPEED_SOURCES.get(kind, kind))
+    return source
+
+
+def data_note(note: str) -> Text:
+    """A data warning or model note as a message when it is one of :data:`DATA_NOTES`."""
+    return match_message(note, DATA_NOTES)
+
+
+def _signals(sources: list[str]) -> Text:
+    if not sources:
+        return _NO_SIGNAL
+    return Join(tuple(signal_name(s) for s in sources), AND)
+
+
+def _weights(ev: Evidence, params: HmmParams, model: GaitModel | None) -> list[tuple[Text, float]]:
     """(signal, reliability weight) for the signals this activity carried."""
-    used: list[tuple[str, float]] = []
+    used: list[tuple[Text, float]] = []
     if model is not None and model.cadence is not None:
-        used.append(("cadence", params.cadence_weight))
+        used.append((_SIGNALS["cadence"], params.cadence_weight))
     if ev.speed_source != "none":
-        used.append((f"speed from {ev.speed_source}", params.speed_weight(ev.speed_source)))
+        source = _SPEED_SOURCES.get(ev.speed_source, ev.speed_source)
+        used.append((_SPEED_FROM.with_params(source=source), params.speed_weight(ev.speed_source)))
     if "footpod walking/running bit" in ev.sources:
-        used.append(("footpod running bit", params.rsc_weight))
+        used.append((_FOOTPOD_BIT, params.rsc_weight))
     if "device run/walk splits" in ev.sources:
-        used.append(("device run/walk splits", params.split_weight))
+        used.append((_SIGNALS["device run/walk splits"], params.split_weight))
     if "workout-step laps" in ev.sources:
-        used.append(("workout-step laps", params.lap_weight))
+        used.append((_SIGNALS["workout-step laps"], params.lap_weight))
     if model is not None and model.heart_rate is not None:
-        used.append(
-            (f"heart rate read {params.heart_rate_lag_s:g} s later", params.heart_rate_weight)
-        )
+        lag = _HR_LAG.with_params(lag=Num(params.heart_rate_lag_s))
+        used.append((lag, params.heart_rate_weight))
     return used
 
 
-def _hmm_text(ev: Evidence, params: HmmParams, model: GaitModel | None) -> list[str]:
+def _hmm_text(ev: Evidence, params: HmmParams, model: GaitModel | None) -> list[Text]:
     used = _weights(ev, params, model)
-    weights = ", ".join(f"{name} {weight:g}" for name, weight in used)
+    weights: Text = Join(tuple(Join((name, Num(weight)), " ") for name, weight in used), ", ")
     if model is not None and model.cadence is not None and ev.speed_source != "none":
-        weights += f"; speed counted x{params.speed_with_cadence:g} where cadence was present"
+        factor = _FACTOR.with_params(factor=Num(params.speed_with_cadence))
+        weights = Join((weights, factor), "; ")
     strongest = max((w for _, w in used), default=1.0) or 1.0
     shortest_s = 2 * params.run_walk_cost / (params.evidence_cap * strongest)
-    parts = [
-        "Each sample was labelled stop, walk or run by a three-state hidden Markov model "
-        "decoded with the Viterbi algorithm (most likely sequence of states).",
-        f"Evidence came from {_signals(ev)}. Each signal's log-likelihood was capped at "
-        f"{params.evidence_cap:g} nats per second, weighted by reliability ({weights}) and "
-        "multiplied by the time each sample stands for (at most "
-        f"{params.max_sample_weight_s:g} s), so irregular sampling was used as recorded, "
-        "without resampling.",
-        f"Switching between walking and running cost {params.run_walk_cost:g} nats, between "
-        f"walking and standing {params.walk_stop_cost:g} and between running and standing "
-        f"{params.run_stop_cost:g}: a bout must bring at least twice that much evidence to "
-        f"be kept, so with this activity's signals a bout of about {shortest_s:.0f} s with "
-        "clear evidence survives and shorter glitches do not.",
+    parts: list[Text] = [
+        _HMM_INTRO,
+        _EVIDENCE.with_params(signals=_signals(ev.sources)),
+        _CAPPED.with_params(
+            cap=Num(params.evidence_cap),
+            weights=weights,
+            max_weight=Num(params.max_sample_weight_s),
+        ),
+        _SWITCHING.with_params(
+            run_walk=Num(params.run_walk_cost),
+            walk_stop=Num(params.walk_stop_cost),
+            run_stop=Num(params.run_stop_cost),
+            shortest=Num(shortest_s, ".0f"),
+        ),
     ]
     if model is not None:
-        if model.cadence is not None:
-            walk, run = model.cadence
-            parts.append(
-                f"Cadence clusters fitted to this activity: walking {walk.mean:.0f} "
-                f"± {walk.sd:.0f} steps/min, running {run.mean:.0f} ± {run.sd:.0f} steps/min "
-                f"(equal likelihood at {model.cadence_boundary_spm():.0f} steps/min; prior "
-                f"boundary {params.cadence_cut_spm:g}). A cadence below "
-                f"{params.stop_cadence_spm:g} steps/min counted as standing unless the speed "
-                f"was at least {params.moving_speed_mps:g} m/s, when it was treated as a "
-                "cadence dropout."
-            )
-        if model.speed is not None:
-            walk_v, run_v = model.speed
-            origin = {
-                "cadence": "learned from the cadence clusters",
-                "footpod running bit": "learned from the footpod's running bit",
-            }.get(model.fitted_from, "fitted to this activity")
-            parts.append(
-                f"Speed per gait ({origin}): walking {walk_v.mean:.2f} ± {walk_v.sd:.2f} m/s, "
-                f"running {run_v.mean:.2f} ± {run_v.sd:.2f} m/s; standing reads below about "
-                f"{model.stop_speed_sd:.2f} m/s."
-            )
-            if model.fitted_from == "speed":
-                parts.append(
-                    "Without cadence, the two speed clusters were refined by decoding and "
-                    "re-fitting three times; faster bouts counted as running only when at "
-                    f"least {params.min_speed_contrast_mps:g} m/s faster than the walking and "
-                    f"{params.min_gain_per_switch:g} nats per switch better explained than by "
-                    "one gait."
-                )
-        parts.extend(f"Note: {note}." for note in model.notes)
-    parts.append(_gaps_text(ev, params.bridge_s, params.sensor_lag_s))
+        parts.extend(_model_text(ev, params, model))
+    parts.extend(_gaps_text(ev, params.bridge_s, params.sensor_lag_s))
     return parts
 
 
-def _gaps_text(ev: Evidence, bridge_s: float, lag_s: float) -> str:
-    text = (
-        f"Timer pauses were labelled paused; gaps in the data up to {bridge_s:g} s were "
-        "bridged from the surrounding samples, longer ones were labelled unknown"
-    )
-    if not ev.timer_info:
-        text += (
-            " (this file carries no timer information, so a longer gap across which the "
-            "athlete did not move was taken as a pause)"
+def _model_text(ev: Evidence, params: HmmParams, model: GaitModel) -> list[Text]:
+    parts: list[Text] = []
+    if model.cadence is not None:
+        walk, run = model.cadence
+        parts.append(
+            _CADENCE.with_params(
+                walk=Num(walk.mean, ".0f"),
+                walk_sd=Num(walk.sd, ".0f"),
+                run=Num(run.mean, ".0f"),
+                run_sd=Num(run.sd, ".0f"),
+                boundary=Num(model.cadence_boundary_spm(), ".0f"),
+                prior=Num(params.cadence_cut_spm),
+            )
         )
-    return (
-        text + ". Interval boundaries lie halfway between the two samples either side of a "
-        f"change, moved {lag_s:g} s earlier for the sensors' response lag."
-    )
+        parts.append(
+            _CADENCE_STOP.with_params(
+                stop=Num(params.stop_cadence_spm),
+                speed=Num(params.moving_speed_mps),
+            )
+        )
+    if model.speed is not None:
+        walk_v, run_v = model.speed
+        origin = _ORIGINS.get(model.fitted_from, _ORIGINS["speed"])
+        parts.append(
+            _SPEED.with_params(
+                origin=origin,
+                walk=Num(walk_v.mean, ".2f"),
+                walk_sd=Num(walk_v.sd, ".2f"),
+                run=Num(run_v.mean, ".2f"),
+                run_sd=Num(run_v.sd, ".2f"),
+                stop=Num(model.stop_speed_sd, ".2f"),
+            )
+        )
+        if model.fitted_from == "speed":
+            parts.append(
+                _SPEED_ONLY.with_params(
+                    contrast=Num(params.min_speed_contrast_mps),
+                    gain=Num(params.min_gain_per_switch),
+                )
+            )
+    parts.extend(_NOTE.with_params(note=data_note(note)) for note in model.notes)
+    return parts
 
 
-def _threshold_text(ev: Evidence, params: ThresholdParams) -> list[str]:
+def _gaps_text(ev: Evidence, bridge_s: float, lag_s: float) -> list[Text]:
+    gaps = _GAPS if ev.timer_info else _GAPS_NO_TIMER
+    return [gaps.with_params(bridge=Num(bridge_s)), _BOUNDARIES.with_params(lag=Num(lag_s))]
+
+
+def _threshold_text(ev: Evidence, params: ThresholdParams) -> list[Text]:
     used = [s for s in ev.sources if s == "cadence" or s.startswith("speed")]
-    signals = " and ".join(used) if used else "no usable signal"
     return [
-        "Each sample was labelled on its own by fixed cuts (baseline method, no smoothing).",
-        f"Evidence came from {signals}. A sample was running at a cadence of "
-        f"{params.cadence_cut_spm:g} steps/min or more; without cadence, at a speed of "
-        f"{params.speed_cut_mps:g} m/s or more. It was standing below "
-        f"{params.stop_cadence_spm:g} steps/min (and below {params.stop_speed_mps:g} m/s when "
-        "speed was known), otherwise walking.",
-        _gaps_text(ev, params.bridge_s, params.sensor_lag_s),
+        _THRESHOLD_INTRO,
+        _EVIDENCE.with_params(signals=_signals(used)),
+        _THRESHOLD_CUTS.with_params(
+            cadence=Num(params.cadence_cut_spm),
+            speed=Num(params.speed_cut_mps),
+            stop_cadence=Num(params.stop_cadence_spm),
+            stop_speed=Num(params.stop_speed_mps),
+        ),
+        *_gaps_text(ev, params.bridge_s, params.sensor_lag_s),
     ]
+
+
+def segment_methods_doc(
+    method: str,
+    ev: Evidence,
+    params: HmmParams | ThresholdParams,
+    model: GaitModel | None = None,
+    *,
+    references: bool = True,
+) -> Text:
+    """The methods paragraph as translatable text (see :func:`segment_methods`)."""
+    if isinstance(params, HmmParams):
+        parts = _hmm_text(ev, params, model)
+    else:
+        parts = _threshold_text(ev, params)
+    if ev.warnings:
+        notes = Join(tuple(data_note(w) for w in ev.warnings), "; ")
+        parts.append(_DATA_NOTES.with_params(notes=notes))
+    text: Text = Join(tuple(parts), " ")
+    if references:
+        listed = _REFERENCES_LINE.with_params(references=Join(_REFERENCES, " "))
+        text = Join((text, listed), "\n\n")
+    return text
 
 
 def segment_methods(
@@ -144,6 +350,7 @@ def segment_methods(
     model: GaitModel | None = None,
     *,
     references: bool = True,
+    lang: str | Translator = "en",
 ) -> str:
     """Describe a segmentation in plain words.
 
@@ -159,19 +366,104 @@ def segment_methods(
         The gait model fitted by the HMM (``None`` for the baseline).
     references
         Append the references.
+    lang
+        Language code (``"en"``, ``"de"``) or a translator.
 
     Returns
     -------
     str
         One paragraph, plus a references line when asked.
     """
-    if isinstance(params, HmmParams):
-        parts = _hmm_text(ev, params, model)
-    else:
-        parts = _threshold_text(ev, params)
-    if ev.warnings:
-        parts.append("Data notes: " + "; ".join(ev.warnings) + ".")
-    text = " ".join(parts)
-    if references:
-        text += "\n\nReferences: " + " ".join(REFERENCES)
-    return text
+    doc = segment_methods_doc(method, ev, params, model, references=references)
+    return render(doc, translator_for(lang))
+
+
+def _notes_from_text(text: str) -> Text:
+    """``"a; b"`` (data notes, which may hold ``"; "`` themselves) as a list of notes."""
+    pieces = text.split("; ")
+    notes: list[Text] = []
+    start = 0
+    while start < len(pieces):
+        for end in range(start + 1, len(pieces) + 1):
+            note = data_note("; ".join(pieces[start:end]))
+            if isinstance(note, Message):
+                notes.append(note)
+                start = end
+                break
+        else:
+            notes.append(pieces[start])
+            start += 1
+    return Join(tuple(notes), "; ")
+
+
+def _signals_from_text(text: str) -> Text:
+    if text == _NO_SIGNAL.msgid:
+        return _NO_SIGNAL
+    head, sep, last = text.rpartition(" and ")
+    items = [*head.split(", "), last] if sep else [text]
+    return Join(tuple(signal_name(item) for item in items), AND)
+
+
+def _weights_from_text(text: str) -> Text:
+    pairs_text, sep, factor_text = text.partition("; ")
+    names = {render(m): m for m in (*_SIGNALS.values(), _FOOTPOD_BIT)}
+    pairs: list[Text] = []
+    for pair in pairs_text.split(", ") if pairs_text else []:
+        name, _, weight = pair.rpartition(" ")
+        label = names.get(name) or match_message(name, (_SPEED_FROM, _HR_LAG), _param_from_text)
+        pairs.append(Join((label, number_or_text(weight)), " "))
+    weights: Text = Join(tuple(pairs), ", ")
+    if sep:
+        factor = match_message(factor_text, (_FACTOR,), _param_from_text)
+        weights = Join((weights, factor), "; ")
+    return weights
+
+
+def _param_from_text(name: str, value: str) -> Text:
+    """A parameter of a sentence of :func:`segment_methods`, read back from its English."""
+    if name == "signals":
+        return _signals_from_text(value)
+    if name == "weights":
+        return _weights_from_text(value)
+    if name == "source":
+        return _SPEED_SOURCES.get(value, value)
+    if name == "origin":
+        return match_message(value, _ORIGINS.values())
+    if name == "note":
+        return data_note(value)
+    if name == "notes":
+        return _notes_from_text(value)
+    return number_or_text(value)
+
+
+def _sentences_from_text(body: str) -> list[Text]:
+    parts: list[Text] = []
+    pos = 0
+    while pos < len(body):
+        for template in _SENTENCES:
+            found = re.compile(message_pattern(template).pattern + "(?= |$)").match(body, pos)
+            if found is not None:
+                parts.append(params_from_match(template, found, _param_from_text))
+                pos = found.end() + 1
+                break
+        else:
+            end = body.find(". ", pos)
+            end = len(body) if end < 0 else end + 1
+            parts.append(body[pos:end])
+            pos = end + 1
+    return parts
+
+
+def parse_methods_text(text: str) -> Text:
+    """A paragraph of :func:`segment_methods` (English) read back as translatable text.
+
+    Stored analyses keep the paragraph in English only; this gives its tree, so
+    a report can word it in another language. Sentences not recognised (e.g.
+    from an older version) stay as written.
+    """
+    body, sep, listed = text.partition("\n\n" + _REFERENCES_LINE.msgid.split("%")[0])
+    doc: Text = Join(tuple(_sentences_from_text(body)), " ")
+    if sep:
+        references: Text = Join(_REFERENCES, " ") if listed == " ".join(REFERENCES) else listed
+        doc = Join((doc, _REFERENCES_LINE.with_params(references=references)), "\n\n")
+    return doc

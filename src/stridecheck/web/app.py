@@ -36,6 +36,7 @@ from stridecheck.report.model import AthleteReportData
 from stridecheck.report.render import TEMPLATE_DIR as REPORT_TEMPLATES
 from stridecheck.report.render import ChartSink, chart_globals, make_environment
 from stridecheck.store import Store
+from stridecheck.store.repository import PAIN_RANGE, RPE_RANGE
 from stridecheck.web import security
 
 __all__ = ["MAX_UPLOAD_BYTES", "WebConfig", "create_app"]
@@ -89,6 +90,26 @@ def _optional_int(value: Any, name: str, lang: Lang) -> int | None:
     if number != int(number):
         raise InputError(name, lang.gettext("give a whole number, not %(text)s") % {"text": value})
     return int(number)
+
+
+def _check_note(
+    pain_before: float | None, pain_after: float | None, rpe: int | None, text: str, lang: Lang
+) -> None:
+    """Refuse note values out of range, in the dashboard's language (the store checks again)."""
+    _ = lang.gettext
+    for label, value in ((_("Pain before"), pain_before), (_("Pain after"), pain_after)):
+        if value is not None and not PAIN_RANGE[0] <= value <= PAIN_RANGE[1]:
+            raise InputError(
+                label,
+                _("pain is 0-100 on the visual analogue scale, not %(value)s")
+                % {"value": lang.number(value, 1)},
+            )
+    if rpe is not None and not RPE_RANGE[0] <= rpe <= RPE_RANGE[1]:
+        raise InputError(
+            _("RPE"), _("RPE is 6-20 on the Borg scale, not %(value)s") % {"value": rpe}
+        )
+    if pain_before is None and pain_after is None and rpe is None and not text.strip():
+        raise InputError(_("Note"), _("give pain, RPE or a text"))
 
 
 def _flash(request: Request, lang: Lang) -> str | None:
@@ -172,6 +193,22 @@ def create_app(config: WebConfig) -> FastAPI:
         with Store.open(config.db) as store:
             return athlete_data_from_store(store, name)
 
+    def problem(name: str, exc: StrideCheckError, session_id: str | None = None) -> str:
+        """What is wrong with a request for this athlete (and session), in the language."""
+        with Store.open(config.db) as store:
+            try:
+                person = store.athlete(name)
+            except StrideCheckError:
+                return _("No such athlete: %(name)s.") % {"name": name}
+            enrolment = store.current_enrolment(person.id)
+            if enrolment is None:
+                return _(
+                    "%(name)s is not enrolled in a program yet: use 'stridecheck enroll'."
+                ) % {"name": person.name}
+            if session_id is not None and session_id not in enrolment.program().session_ids:
+                return _("No such session.")
+        return str(exc)
+
     def csrf_ok(request: Request, form: Any) -> bool:
         return security.csrf_valid(
             secret, request.cookies.get(security.CSRF_COOKIE), form.get(security.CSRF_FIELD)
@@ -190,7 +227,7 @@ def create_app(config: WebConfig) -> FastAPI:
         try:
             data = athlete_data(name)
         except StrideCheckError as exc:
-            return message(request, str(exc), 404, "/")
+            return message(request, problem(name, exc), 404, "/")
         base = f"/athletes/{quote(name, safe='')}/sessions/"
         return page(
             request,
@@ -205,7 +242,7 @@ def create_app(config: WebConfig) -> FastAPI:
             data = athlete_data(name)
             session = data.session(session_id)
         except StrideCheckError as exc:
-            return message(request, str(exc), 404, "/")
+            return message(request, problem(name, exc), 404, "/")
         except KeyError:
             return message(request, _("No such session."), 404, f"/athletes/{quote(name)}")
         return page(request, "web_session.html", a=data, s=session)
@@ -234,7 +271,7 @@ def create_app(config: WebConfig) -> FastAPI:
         try:
             ok, text = _store_upload(config.db, name, label, data, lang)
         except StrideCheckError as exc:
-            return message(request, str(exc), 404, "/")
+            return message(request, problem(name, exc), 404, "/")
         if not ok:
             return message(
                 request, _("The file was not stored: %(reason)s") % {"reason": text}, 400, back
@@ -250,19 +287,30 @@ def create_app(config: WebConfig) -> FastAPI:
                 request, _("Refused: the form has expired; reload the page."), 403, back
             )
         try:
+            pain_before = _optional_float(form.get("pain_before"), _("Pain before"), lang)
+            pain_after = _optional_float(form.get("pain_after"), _("Pain after"), lang)
+            rpe = _optional_int(form.get("rpe"), _("RPE"), lang)
+            text = str(form.get("text") or "")[:2000]
+            _check_note(pain_before, pain_after, rpe, text, lang)
+        except StrideCheckError as exc:
+            return message(
+                request, _("The note was not saved: %(reason)s") % {"reason": str(exc)}, 400, back
+            )
+        try:
             with Store.open(config.db) as store:
                 store.add_note(
                     name,
                     session_id,
-                    pain_before=_optional_float(form.get("pain_before"), _("Pain before"), lang),
-                    pain_after=_optional_float(form.get("pain_after"), _("Pain after"), lang),
-                    rpe=_optional_int(form.get("rpe"), _("RPE"), lang),
+                    pain_before=pain_before,
+                    pain_after=pain_after,
+                    rpe=rpe,
                     adverse_event=form.get("adverse") == "on",
-                    text=str(form.get("text") or "")[:2000],
+                    text=text,
                 )
         except StrideCheckError as exc:
+            reason = problem(name, exc, session_id)
             return message(
-                request, _("The note was not saved: %(reason)s") % {"reason": str(exc)}, 400, back
+                request, _("The note was not saved: %(reason)s") % {"reason": reason}, 400, back
             )
         return RedirectResponse(f"{back}?saved=note", status_code=303)
 
