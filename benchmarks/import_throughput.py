@@ -5,21 +5,30 @@ Files are simulated 40-minute run-walk sessions of the ASTEROID-style program
 once; distinct copies (each shifted in time, so each has its own content hash)
 make up the workload. Measured:
 
+- where the CPU time of one file goes, in this process: hash, read (FIT
+  decoding), segment, comply (matching the enrolled program's sessions,
+  aligning, scoring), pack (Parquet blob, meta and result documents) and store
+  (one SQLite transaction). CPU time does not depend on what else runs on the
+  machine (much), so this is the number to compare between runs;
 - ``stridecheck import`` (read, segment, score against the enrolled program,
-  store) with 1 and 2 worker processes: files/s and the ratio;
+  store) with 1 and 2 worker processes: files/s and the ratio, CPU time per
+  file in the workers and in the parent (which writes the store: its share
+  caps the rate at ``1 / parent CPU per file``);
 - ``stridecheck cohort`` with 1 and 2 workers: files/s and the ratio;
 - memory as the cohort grows: the peak resident memory of the whole process
   tree (this process plus its workers, sampled every 50 ms with psutil) for a
-  cohort of N and of 2N participants.
+  cohort of N and of 2N participants;
+- the time 10,000 files would take at the measured 2-worker rate, and on an
+  idle machine with two cores (CPU time per file / 2).
 
-Each line also gives the CPU time per file and the cores the run actually
-obtained (CPU time / wall time). On a shared machine the wall-clock ratio
-understates the speed-up, because other processes hold the cores; the load
-average is printed before and after.
+Each line also gives the cores the run actually obtained (CPU time / wall
+time). On a shared machine the wall-clock ratio understates the speed-up,
+because other processes hold the cores; the load average is printed before and
+after.
 
 Usage::
 
-    python benchmarks/import_throughput.py [--files 16] [--participants 3] [--per-participant 4]
+    python benchmarks/import_throughput.py [--files 48] [--participants 3] [--per-participant 8]
 """
 
 from __future__ import annotations
@@ -28,9 +37,11 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
+import statistics
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,8 +49,11 @@ from typing import Any
 import pandas as pd
 
 from stridecheck.cohort import run_cohort
-from stridecheck.importer import import_paths
+from stridecheck.importer import activity_record, content_sha256, import_paths
+from stridecheck.io import read
+from stridecheck.pipeline import SEGMENT_METHOD, analyse_activity
 from stridecheck.programs import Program, load_program
+from stridecheck.segment import segment
 from stridecheck.store import Store
 
 # The simulator and the FIT writer are imported where used: worker processes re-run
@@ -94,18 +108,29 @@ def write_copies(activities: list[Any], folder: Path, n: int, offset: int = 0) -
 class TreeMonitor:
     """Peak resident memory [byte] and CPU time [s] of this process and its descendants.
 
-    Sampled every 50 ms with psutil (workers started by a fork server are not
-    this process's children in the ``os.times`` sense, so they are found by
-    walking the process tree).
+    Sampled every ``interval_s`` with psutil (workers started by a fork server
+    are not this process's children in the ``os.times`` sense, so they are
+    found by walking the process tree). CPU time counts from the start of the
+    measurement: processes that already ran (a fork server started earlier)
+    count only what they use during it. The sampling thread's own CPU time is
+    left out of this process's.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, interval_s: float = 0.05) -> None:
         import psutil
 
         self.process = psutil.Process()
+        self.interval_s = interval_s
         self.peak = 0
         self.cpu: dict[int, float] = {}
-        self._cpu0 = sum(self.process.cpu_times()[:2])
+        self.base: dict[int, float] = {}
+        for proc in [self.process, *self.process.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            self.base[proc.pid] = times.user + times.system
+        self.sampler_cpu_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -126,29 +151,39 @@ class TreeMonitor:
         self.peak = max(self.peak, total)
 
     def _run(self) -> None:
+        started = time.thread_time()
         while not self._stop.is_set():
             self._sample()
-            self._stop.wait(0.05)
+            self._stop.wait(self.interval_s)
+        self.sampler_cpu_s = time.thread_time() - started
+
+    def _used(self, pid: int) -> float:
+        return max(self.cpu.get(pid, 0.0) - self.base.get(pid, 0.0), 0.0)
+
+    @property
+    def parent_cpu_s(self) -> float:
+        """CPU time of this process alone during the measurement (sampling left out). [s]"""
+        return max(self._used(self.process.pid) - self.sampler_cpu_s, 0.0)
 
     @property
     def cpu_s(self) -> float:
         """CPU time used during the measurement, this process and its workers. [s]"""
-        own = self.cpu.get(self.process.pid, self._cpu0) - self._cpu0
-        return own + sum(v for pid, v in self.cpu.items() if pid != self.process.pid)
+        workers = sum(self._used(pid) for pid in self.cpu if pid != self.process.pid)
+        return self.parent_cpu_s + workers
 
     def __enter__(self) -> TreeMonitor:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._sample()
         self._stop.set()
         self._thread.join()
+        self._sample()
 
 
 def timed(func: Callable[[], int]) -> tuple[float, int, TreeMonitor]:
     """Wall time of ``func``, the number of files it handled and the process-tree monitor."""
-    with TreeMonitor() as monitor:
+    with TreeMonitor(interval_s=0.2) as monitor:
         started = time.perf_counter()
         n = func()
         seconds = time.perf_counter() - started
@@ -159,11 +194,96 @@ def report(kind: str, workers: int, seconds: float, n: int, monitor: TreeMonitor
     """One result line: wall-clock rate, CPU per file and the cores actually obtained."""
     print(
         f"{kind:7} workers={workers}: {n} files in {seconds:6.1f} s = {n / seconds:5.2f} files/s;"
-        f" CPU {monitor.cpu_s / n:5.2f} s/file; cores obtained {monitor.cpu_s / seconds:4.2f}"
+        f" CPU {1000 * monitor.cpu_s / n:5.1f} ms/file"
+        f" (parent {1000 * monitor.parent_cpu_s / n:5.1f} ms/file);"
+        f" cores obtained {monitor.cpu_s / seconds:4.2f}"
     )
 
 
-def bench_import(program: Program, folder: Path, workdir: Path) -> dict[int, float]:
+def cpu_s(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Least CPU time of ``repeat`` calls of ``func`` (other load only ever adds) and its value."""
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        started = time.process_time()
+        value = func()
+        best = min(best, time.process_time() - started)
+    return best, value
+
+
+def cpu_breakdown(
+    program: Program, folder: Path, workdir: Path, repeat: int = 3
+) -> dict[str, float]:
+    """Mean CPU time per file of each stage of an import, in this process. [s]
+
+    Each stage is timed ``repeat`` times per file and the least time kept (on a
+    busy machine other processes only ever add to it); storing is timed once
+    (a second time would find a duplicate).
+    """
+    stages: dict[str, list[float]] = {
+        k: [] for k in ("hash", "read", "segment", "comply", "pack", "store")
+    }
+    paths = sorted(folder.glob("*.fit"))
+    with Store.open(workdir / "breakdown.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store.enroll("bench", program, START)
+        athlete = store.ensure_athlete("bench")
+        enrolment = store.current_enrolment(athlete.id)
+        analyse_activity(read(paths[0].read_bytes()), program, START)  # warm caches
+        for path in paths:
+            data = path.read_bytes()
+            seconds, sha = cpu_s(lambda data=data: content_sha256(data), repeat)
+            stages["hash"].append(seconds)
+            seconds, activity = cpu_s(lambda data=data: read(data, errors="warn"), repeat)
+            stages["read"].append(seconds)
+            seconds, _ = cpu_s(lambda a=activity: segment(a, method=SEGMENT_METHOD), repeat)
+            stages["segment"].append(seconds)
+            seconds, analysis = cpu_s(
+                lambda a=activity: analyse_activity(a, program, START), repeat
+            )
+            # analyse_activity segments too: comply is the rest of its time
+            stages["comply"].append(max(seconds - stages["segment"][-1], 0.0))
+            seconds, (record, packed) = cpu_s(
+                lambda a=activity, r=analysis, p=path, h=sha: (
+                    activity_record(a, str(p), h),
+                    r.to_record(),
+                ),
+                repeat,
+            )
+            stages["pack"].append(seconds)
+            seconds, _ = cpu_s(
+                lambda r=record, k=packed: store.add_activity(athlete.id, r, k, enrolment), 1
+            )
+            stages["store"].append(seconds)
+    means = {k: statistics.fmean(v) for k, v in stages.items()}
+    total = sum(means.values())
+    parts = "  ".join(f"{k} {1000 * v:5.1f}" for k, v in means.items())
+    print(f"CPU per file [ms] ({len(paths)} files, one process): {parts}  = {1000 * total:5.1f}")
+    return means
+
+
+def start_fork_server() -> None:
+    """Start the workers' fork server (once per process) and print what that costs.
+
+    Every later pool forks its workers from it in milliseconds; a real import
+    or cohort run pays this once, so it is kept out of the per-file figures.
+    """
+    import concurrent.futures as cf
+
+    from stridecheck.importer import process_context
+
+    with TreeMonitor(interval_s=0.2) as monitor:
+        started = time.perf_counter()
+        with cf.ProcessPoolExecutor(1, mp_context=process_context()) as pool:
+            pool.submit(int).result()
+        seconds = time.perf_counter() - started
+    print(
+        f"worker fork server start-up (once per run): {seconds:4.1f} s, CPU {monitor.cpu_s:4.1f} s"
+    )
+
+
+def bench_import(
+    program: Program, folder: Path, workdir: Path
+) -> dict[int, tuple[float, TreeMonitor, int]]:
     rates = {}
     for workers in (1, 2):
         db = workdir / f"import-{workers}.db"
@@ -176,7 +296,7 @@ def bench_import(program: Program, folder: Path, workdir: Path) -> dict[int, flo
                 return len(summary.imported)
 
             seconds, n, monitor = timed(run)
-        rates[workers] = n / seconds
+        rates[workers] = (n / seconds, monitor, n)
         report("import", workers, seconds, n, monitor)
     return rates
 
@@ -216,11 +336,25 @@ def bench_memory(program: Program, small: Path, large: Path) -> None:
         )
 
 
+def extrapolate(rates: dict[int, tuple[float, TreeMonitor, int]]) -> None:
+    """Minutes for 10,000 files: at the measured 2-worker rate and on two idle cores."""
+    rate, monitor, n = rates[2]
+    worker_cpu = (monitor.cpu_s - monitor.parent_cpu_s) / n
+    parent_cpu = monitor.parent_cpu_s / n
+    idle_rate = min(2.0 / worker_cpu, 1.0 / parent_cpu) if worker_cpu > 0 else float("inf")
+    print(
+        f"10,000 files: {10_000 / rate / 60:5.1f} min at the measured {rate:5.2f} files/s;"
+        f" {10_000 / idle_rate / 60:5.1f} min ({idle_rate:5.1f} files/s) on two idle cores"
+        f" (workers {1000 * worker_cpu:5.1f} ms/file over 2 cores,"
+        f" parent {1000 * parent_cpu:5.1f} ms/file); target: 5 min (>= 35 files/s)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--files", type=int, default=16, help="files for the import benchmark")
+    parser.add_argument("--files", type=int, default=48, help="files for the import benchmark")
     parser.add_argument("--participants", type=int, default=3, help="cohort size N")
-    parser.add_argument("--per-participant", type=int, default=4, help="files per participant")
+    parser.add_argument("--per-participant", type=int, default=8, help="files per participant")
     args = parser.parse_args()
     program = load_program(PROGRAM)
     print(f"load average before: {os.getloadavg()}; CPUs: {os.cpu_count()}")
@@ -234,11 +368,14 @@ def main() -> None:
             activities, work / "cohort-2n", 2 * args.participants, args.per_participant
         )
         print(f"simulated and wrote the files in {time.perf_counter() - started:.1f} s")
+        cpu_breakdown(program, work / "files", work)
+        start_fork_server()
         imp = bench_import(program, work / "files", work)
         coh = bench_cohort(program, small)
         bench_memory(program, small, large)
-    print(f"import speed-up 1 -> 2 workers: {imp[2] / imp[1]:.2f}x")
+    print(f"import speed-up 1 -> 2 workers: {imp[2][0] / imp[1][0]:.2f}x")
     print(f"cohort speed-up 1 -> 2 workers: {coh[2] / coh[1]:.2f}x")
+    extrapolate(imp)
     print(f"load average after: {os.getloadavg()}")
 
 

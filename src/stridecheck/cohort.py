@@ -28,6 +28,7 @@ Tables (:func:`run_cohort`):
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -41,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from stridecheck.compliance import ScoredActivity, adherence
+from stridecheck.compliance import ScoredActivity, adherence, program_calendar
 from stridecheck.errors import InputError, StrideCheckError
 from stridecheck.importer import (
     Candidate,
@@ -51,8 +52,8 @@ from stridecheck.importer import (
     process_context,
 )
 from stridecheck.io import read
-from stridecheck.pipeline import COMPLY_METHOD, scored_activity
-from stridecheck.programs import Program, load_program
+from stridecheck.pipeline import COMPLY_METHOD, program_week, scored_activity
+from stridecheck.programs import Program, Session, load_program
 
 __all__ = [
     "ENROLLMENT_FILE",
@@ -211,22 +212,66 @@ def process_participant(task: ParticipantTask) -> ParticipantOutput:
         out.errors.append(_error(task.participant, ENROLLMENT_FILE, type(exc).__name__, str(exc)))
         return out
     scored: list[ScoredActivity] = []
+    weeks = _week_sessions(program, start)
     for label, candidate in _activities(task, out):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                activity = read(candidate.data, errors="warn")
+        outcome = _score_file(task.participant, label, candidate.data, start, weeks)
+        if isinstance(outcome, ScoredActivity):
+            scored.append(outcome)
+        else:
+            out.errors.append(outcome)
+    return _summarise(task, program, start, scored, out)
+
+
+def _week_sessions(program: Program, start: dt.date) -> dict[int, list[Session]]:
+    """The sessions of each program week, as the adherence calendar places them."""
+    calendar = program_calendar(program, start)
+    weeks: dict[int, list[Session]] = {}
+    for week, order in zip(calendar["week"], calendar["order"], strict=True):
+        weeks.setdefault(int(week), []).append(program.sessions[int(order)])
+    return weeks
+
+
+def _score_file(
+    participant: str,
+    label: str,
+    data: bytes,
+    start: dt.date,
+    weeks: dict[int, list[Session]],
+) -> ScoredActivity | dict[str, str]:
+    """Read and segment one file and score it against its week's sessions; or an error row.
+
+    The scores are kept in the :class:`ScoredActivity` (its cache), so that
+    :func:`stridecheck.compliance.adherence` only looks them up: a pool can
+    score the files of one participant in parallel.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            activity = read(data, errors="warn")
             if len(activity.samples) < 2:
                 raise InputError(label, "holds fewer than two samples")
             activity.meta.source_path = label
-            scored.append(scored_activity(activity, label))
-        except StrideCheckError as exc:
-            reason = getattr(exc, "reason", None) or str(exc)
-            out.errors.append(_error(task.participant, label, type(exc).__name__, reason))
-        except Exception as exc:  # a bug on one file must not stop the cohort
-            out.errors.append(
-                _error(task.participant, label, type(exc).__name__, f"internal error: {exc}")
-            )
+            scored = scored_activity(activity, label)
+            week = program_week(start, scored.start.date())
+            for session in weeks.get(week, []):
+                scored.score_against(session, method=COMPLY_METHOD)
+            scored.totals()
+        return scored
+    except StrideCheckError as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        return _error(participant, label, type(exc).__name__, reason)
+    except Exception as exc:  # a bug on one file must not stop the cohort
+        return _error(participant, label, type(exc).__name__, f"internal error: {exc}")
+
+
+def _summarise(
+    task: ParticipantTask,
+    program: Program,
+    start: dt.date,
+    scored: list[ScoredActivity],
+    out: ParticipantOutput,
+) -> ParticipantOutput:
+    """The participant's rows from their scored activities (the adherence measures)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report = adherence(program, start, scored, as_of=task.as_of, method=COMPLY_METHOD)
@@ -346,12 +391,146 @@ def run_cohort(
         for task in tasks:
             done(process_participant(task))
     else:
-        context = process_context()
-        n = min(workers or os.cpu_count() or 1, len(tasks))
-        with cf.ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
-            for future in cf.as_completed([pool.submit(process_participant, t) for t in tasks]):
-                done(future.result())
+        _run_pool(tasks, workers or os.cpu_count() or 1, done)
     return CohortResult(_assemble(outputs), len(tasks), files, time.perf_counter() - started)
+
+
+#: What the tasks of a worker process share (see :func:`_run_pool`).
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(program: Program | None, as_of: dt.date | None) -> None:
+    """Pool initialiser: the cohort-wide program arrives once per worker."""
+    _WORKER["program"] = program
+    _WORKER["as_of"] = as_of
+    _WORKER["enrolments"] = {}
+
+
+def _worker_enrollment(
+    participant: str, folder: str
+) -> tuple[Program, dt.date, dict[int, list[Session]]]:
+    """A participant's program, start and weeks, read once per worker (not sent per file)."""
+    enrolments: dict[str, tuple[Program, dt.date, dict[int, list[Session]]]] = _WORKER[
+        "enrolments"
+    ]
+    if folder not in enrolments:
+        task = ParticipantTask(participant, folder, _WORKER["program"], _WORKER["as_of"])
+        program, start = _enrollment(task)
+        enrolments[folder] = (program, start, _week_sessions(program, start))
+    return enrolments[folder]
+
+
+def _score_file_in_worker(
+    participant: str, folder: str, label: str, data: bytes
+) -> ScoredActivity | dict[str, str]:
+    try:
+        _, start, weeks = _worker_enrollment(participant, folder)
+    except StrideCheckError as exc:
+        return _error(participant, label, type(exc).__name__, str(exc))
+    outcome = _score_file(participant, label, data, start, weeks)
+    if isinstance(outcome, ScoredActivity):
+        # scored against its week's sessions and totalled: adherence needs no samples
+        # any more, and the result travels back to the parent without them
+        outcome = dataclasses.replace(outcome, activity=None)
+    return outcome
+
+
+def _summarise_in_worker(
+    task: ParticipantTask, scored: list[ScoredActivity], out: ParticipantOutput
+) -> ParticipantOutput:
+    program, start, _ = _worker_enrollment(task.participant, task.folder)
+    return _summarise(task, program, start, scored, out)
+
+
+@dataclass
+class _Pending:
+    """A participant whose files are being scored in the pool."""
+
+    task: ParticipantTask
+    out: ParticipantOutput
+    results: dict[int, ScoredActivity | dict[str, str]] = field(default_factory=dict)
+    submitted: int = 0
+    listed: bool = False  # every file of the participant has been submitted
+
+    @property
+    def complete(self) -> bool:
+        return self.listed and len(self.results) == self.submitted
+
+
+def _run_pool(
+    tasks: list[ParticipantTask], workers: int, done: Callable[[ParticipantOutput], None]
+) -> None:
+    """Score the files of all participants in a local process pool, file by file.
+
+    A participant is a task too coarse to share out: with three participants
+    on two workers, one worker would idle a third of the time. So every file is
+    a task (read, segment, score against its week's sessions); when all of a
+    participant's files are back, their adherence is a last, light task. At most
+    ``4 * workers`` tasks are in flight, so memory does not grow with the cohort.
+    """
+    context = process_context()
+    task_program = tasks[0].program if tasks else None
+    as_of = tasks[0].as_of if tasks else None
+    in_flight: dict[cf.Future[Any], tuple[str, _Pending, int]] = {}
+    with cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(task_program, as_of),
+    ) as pool:
+
+        def settle(block: bool) -> None:
+            if not in_flight:
+                return
+            finished, _ = cf.wait(
+                list(in_flight),
+                timeout=None if block else 0,
+                return_when=cf.FIRST_COMPLETED,
+            )
+            for future in finished:
+                kind, pending, index = in_flight.pop(future)
+                if kind == "summary":
+                    done(future.result())
+                    continue
+                pending.results[index] = future.result()
+                if pending.complete:
+                    summarise(pending)
+
+        def summarise(pending: _Pending) -> None:
+            scored: list[ScoredActivity] = []
+            for index in range(pending.submitted):
+                outcome = pending.results[index]
+                if isinstance(outcome, ScoredActivity):
+                    scored.append(outcome)
+                else:
+                    pending.out.errors.append(outcome)
+            future = pool.submit(_summarise_in_worker, pending.task, scored, pending.out)
+            in_flight[future] = ("summary", pending, -1)
+
+        for task in tasks:
+            out = ParticipantOutput(task.participant, pd.DataFrame(), pd.DataFrame(), None)
+            try:
+                _enrollment(task)
+            except StrideCheckError as exc:
+                out.errors.append(
+                    _error(task.participant, ENROLLMENT_FILE, type(exc).__name__, str(exc))
+                )
+                done(out)
+                continue
+            pending = _Pending(task, out)
+            for label, candidate in _activities(task, out):
+                future = pool.submit(
+                    _score_file_in_worker, task.participant, task.folder, label, candidate.data
+                )
+                in_flight[future] = ("file", pending, pending.submitted)
+                pending.submitted += 1
+                while len(in_flight) >= 4 * workers:
+                    settle(block=True)
+            pending.listed = True
+            if pending.complete:
+                summarise(pending)
+        while in_flight:
+            settle(block=True)
 
 
 def _run_dask(

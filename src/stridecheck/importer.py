@@ -19,6 +19,7 @@ import concurrent.futures as cf
 import datetime as dt
 import hashlib
 import io
+import itertools
 import multiprocessing
 import os
 import time
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stridecheck.activity import Activity
 from stridecheck.errors import ContainerError, StrideCheckError
 from stridecheck.io import read, sniff_format
 from stridecheck.io.containers import gunzip, zip_members
@@ -39,10 +41,12 @@ from stridecheck.store.repository import ActivityRecord, AnalysisRecord, Enrolme
 
 __all__ = [
     "ACTIVITY_SUFFIXES",
+    "AUTO_POOL_MIN_FILES",
     "Candidate",
     "ImportSummary",
     "Prepared",
     "Rejection",
+    "activity_record",
     "content_sha256",
     "import_paths",
     "iter_candidates",
@@ -226,6 +230,21 @@ def content_sha256(data: bytes, label: str | None = None) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
+def activity_record(activity: Activity, label: str, sha256: str) -> ActivityRecord:
+    """The activity packed for the store: meta as JSON, samples as a Parquet blob."""
+    return ActivityRecord(
+        sha256=sha256,
+        source_path=label,
+        source_format=activity.meta.source_format,
+        start_time=activity.start_time.isoformat(),
+        duration_s=activity.duration_s,
+        distance_m=activity.distance_m,
+        n_samples=len(activity.samples),
+        meta_json=meta_to_json(activity.meta),
+        samples_parquet=samples_to_parquet(activity.samples),
+    )
+
+
 def prepare(
     label: str,
     data: bytes,
@@ -247,18 +266,7 @@ def prepare(
         activity.meta.source_path = label
         activity.meta.sha256 = sha256
         analysis = analyse_activity(activity, program, start_date)
-        record = ActivityRecord(
-            sha256=sha256,
-            source_path=label,
-            source_format=activity.meta.source_format,
-            start_time=activity.start_time.isoformat(),
-            duration_s=activity.duration_s,
-            distance_m=activity.distance_m,
-            n_samples=len(activity.samples),
-            meta_json=meta_to_json(activity.meta),
-            samples_parquet=samples_to_parquet(activity.samples),
-        )
-        return Prepared(label, record, analysis.to_record())
+        return Prepared(label, activity_record(activity, label, sha256), analysis.to_record())
     except StrideCheckError as exc:
         return Rejection(label, getattr(exc, "reason", None) or str(exc))
     except Exception as exc:  # a bug must not stop a bulk import: report it per file
@@ -302,12 +310,16 @@ class _Committer:
             self.progress(self.summary)
 
 
+#: With ``workers=None``, imports of more new files than this run on one process per CPU.
+AUTO_POOL_MIN_FILES = 4
+
+
 def import_paths(
     store: Store,
     paths: Iterable[str | os.PathLike[str]],
     athlete: str,
     *,
-    workers: int = 1,
+    workers: int | None = 1,
     progress: ProgressCallback | None = None,
 ) -> ImportSummary:
     """Import activity files for an athlete (added when new).
@@ -322,6 +334,9 @@ def import_paths(
         The athlete's name.
     workers
         Processes reading and analysing files; 1 works in this process.
+        ``None``: one per CPU once there are more than
+        :data:`AUTO_POOL_MIN_FILES` new files (fewer are not worth starting
+        processes for), else in this process.
     progress
         Called after each activity file with the running :class:`ImportSummary`.
 
@@ -360,11 +375,17 @@ def import_paths(
             seen.add(sha)
             yield item.label, item.data, sha
 
+    items: Iterator[tuple[str, bytes, str]] = fresh()
+    if workers is None:
+        head = list(itertools.islice(items, AUTO_POOL_MIN_FILES + 1))
+        cpus = os.cpu_count() or 1
+        workers = cpus if len(head) > AUTO_POOL_MIN_FILES else 1
+        items = itertools.chain(head, items)
     if workers <= 1:
-        for label, data, sha in fresh():
+        for label, data, sha in items:
             committer.done(prepare(label, data, sha, program, start))
     else:
-        _run_pool(fresh(), workers, program, start, committer)
+        _run_pool(items, workers, program, start, committer)
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
@@ -386,11 +407,31 @@ def process_context() -> multiprocessing.context.BaseContext:
             "stridecheck.cli",
             "stridecheck.cohort",
             "stridecheck.io.fit",
+            "stridecheck.io.fit_decode",
             "stridecheck.io.gpx",
             "stridecheck.io.tcx",
+            # else imported by each worker on its first file
+            "stridecheck.pipeline",
+            "stridecheck.store.codec",
+            "pyarrow.parquet",
+            "pyarrow.pandas_compat",
         ]
     )
     return context
+
+
+#: What every task of a worker process shares, set once per worker by :func:`_start_worker`.
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(program: Program | None, start: dt.date | None) -> None:
+    """Worker initialiser: the program arrives once per worker, not with every file."""
+    _WORKER["program"] = program
+    _WORKER["start"] = start
+
+
+def _prepare_in_worker(label: str, data: bytes, sha256: str) -> Prepared | Rejection:
+    return prepare(label, data, sha256, _WORKER.get("program"), _WORKER.get("start"))
 
 
 def _run_pool(
@@ -400,13 +441,22 @@ def _run_pool(
     start: dt.date | None,
     committer: _Committer,
 ) -> None:
-    """Prepare in a process pool with a bounded queue; commit in completion order."""
+    """Prepare in a process pool with a bounded queue; commit in completion order.
+
+    The program is sent to each worker once (pool initialiser); a task carries
+    only the file's label, bytes and hash.
+    """
     context = process_context()
     in_flight: set[cf.Future[Prepared | Rejection]] = set()
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(program, start),
+    ) as pool:
         for label, data, sha in jobs:
-            in_flight.add(pool.submit(prepare, label, data, sha, program, start))
-            if len(in_flight) >= 2 * workers:
+            in_flight.add(pool.submit(_prepare_in_worker, label, data, sha))
+            if len(in_flight) >= 4 * workers:
                 finished, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
                     committer.done(future.result())

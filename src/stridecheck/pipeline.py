@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from stridecheck import __version__
@@ -101,12 +102,15 @@ class AnalysisResult:
 
     def to_record(self) -> AnalysisRecord:
         """The result packed for :class:`~stridecheck.store.Store`."""
-        rows: list[dict[str, Any]] = []
-        for rec in self.segmentation.intervals.to_dict(orient="records"):
-            row = {key: rec[key] for key in INTERVAL_COLUMNS}
-            row["start"] = pd.Timestamp(row["start"]).tz_convert("UTC").isoformat()
-            row["end"] = pd.Timestamp(row["end"]).tz_convert("UTC").isoformat()
-            rows.append(row)
+        frame = self.segmentation.intervals
+        columns = [
+            _iso_times(frame[key]) if key in ("start", "end") else frame[key].tolist()
+            for key in INTERVAL_COLUMNS
+        ]
+        rows = [
+            dict(zip(INTERVAL_COLUMNS, values, strict=True))
+            for values in zip(*columns, strict=True)
+        ]
         comp: ComplianceRecord | None = None
         if self.compliance is not None:
             doc = self.compliance
@@ -125,6 +129,16 @@ class AnalysisResult:
             intervals=tuple(rows),
             compliance=comp,
         )
+
+
+def _iso_times(values: pd.Series) -> list[str]:
+    """ISO 8601 text of UTC times, as ``pd.Timestamp.isoformat`` writes them."""
+    times = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
+    ns = times.asi8
+    if not (ns % 1_000_000_000).any():  # whole seconds, the usual case
+        text = np.datetime_as_string(ns.view("datetime64[ns]").astype("datetime64[s]"), unit="s")
+        return [f"{t}+00:00" for t in text.tolist()]
+    return [pd.Timestamp(t).isoformat() for t in times]
 
 
 def program_week(start_date: dt.date, when: dt.date) -> int:
@@ -149,13 +163,41 @@ def candidate_sessions(
     day = activity.start_time.date()
     week = program_week(start_date, day)
     in_week = tuple(program.sessions_in_week(week)) or program.sessions
-    calendar = program_calendar(program, start_date)
-    dates = dict(zip(calendar["session_id"], calendar["date"], strict=True))
+    dates = _session_dates(program, start_date)
     return tuple(sorted(in_week, key=lambda s: abs((dates[s.id] - day).days)))
+
+
+#: Calendar days of a program's sessions by (program identity, start date); each entry
+#: keeps its program alive, so the identity is not reused while cached.
+_CALENDARS: dict[tuple[int, dt.date], tuple[Program, dict[str, dt.date]]] = {}
+_CALENDARS_MAX = 64
+
+
+def _session_dates(program: Program, start_date: dt.date) -> dict[str, dt.date]:
+    """Session id -> calendar day (:func:`program_calendar`), computed once per enrolment.
+
+    An import or a cohort scores many activities against one program and start
+    date; the calendar is the same for all of them.
+    """
+    key = (id(program), start_date)
+    entry = _CALENDARS.get(key)
+    if entry is None or entry[0] is not program:
+        calendar = program_calendar(program, start_date)
+        dates = dict(zip(calendar["session_id"], calendar["date"], strict=True))
+        if len(_CALENDARS) >= _CALENDARS_MAX:
+            _CALENDARS.clear()
+        entry = (program, dates)
+        _CALENDARS[key] = entry
+    return entry[1]
 
 
 def _clean(value: Any) -> Any:
     """Make a compliance document JSON-safe (NaN -> None, numpy scalars -> Python)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

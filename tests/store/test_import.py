@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
+import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -180,3 +182,28 @@ def test_import_needs_an_athlete(tmp_path: Path, activity_dir: Path, bad_name: s
 
     with Store.open(tmp_path / "s.db") as store, pytest.raises(InputError, match="empty"):
         import_paths(store, [activity_dir], bad_name)
+
+
+def test_automatic_workers_start_a_pool_only_for_many_files(
+    tmp_path: Path, activity_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stridecheck.importer as importer
+
+    pools: list[int] = []
+    real_pool = importer._run_pool
+
+    def counting_pool(items: Any, workers: int, *args: Any) -> None:
+        pools.append(workers)
+        real_pool(items, workers, *args)
+
+    monkeypatch.setattr(importer, "_run_pool", counting_pool)
+    # four new files: not worth starting processes for
+    with Store.open(tmp_path / "few.db") as store:
+        few = import_paths(store, [activity_dir], "ana", workers=None)
+    assert len(few.imported) == 4 and pools == []
+    # more than AUTO_POOL_MIN_FILES: one process per CPU, every file (the peeked ones too)
+    monkeypatch.setattr(importer, "AUTO_POOL_MIN_FILES", 2)
+    with Store.open(tmp_path / "many.db") as store:
+        many = import_paths(store, [activity_dir], "ana", workers=None)
+    assert sorted(many.imported) == sorted(few.imported)
+    assert pools == [max(1, os.cpu_count() or 1)] or (os.cpu_count() or 1) == 1

@@ -25,7 +25,7 @@ from rich.text import Text
 
 from stridecheck.cli._common import err_console, fail, guarded, out_console, report_warning
 from stridecheck.compliance import AdherenceReport
-from stridecheck.importer import ImportSummary, import_paths
+from stridecheck.importer import AUTO_POOL_MIN_FILES, ImportSummary, import_paths
 from stridecheck.pipeline import athlete_adherence, refresh_results
 from stridecheck.programs import load_program
 from stridecheck.store import Store
@@ -90,8 +90,16 @@ def import_command(
     ],
     db: DbOption = None,
     workers: Annotated[
-        int, typer.Option("--workers", "-j", min=1, help="Processes reading and analysing files.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            "--workers",
+            "-j",
+            min=1,
+            help="Processes reading and analysing files (default: one per CPU for more than "
+            f"{AUTO_POOL_MIN_FILES} new files).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Import activities into the store, once each, scoring them against the enrolled program.

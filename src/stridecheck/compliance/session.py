@@ -32,7 +32,7 @@ import pandas as pd
 
 from stridecheck.activity import Activity
 from stridecheck.compliance.align import Alignment, align_steps, fixed_alignment
-from stridecheck.compliance.explain import explain
+from stridecheck.compliance.explain import explain_messages
 from stridecheck.compliance.params import ComplianceParams
 from stridecheck.compliance.result import Category, SessionCompliance, StepCompliance, Verdict
 from stridecheck.compliance.timeline import (
@@ -43,6 +43,7 @@ from stridecheck.compliance.timeline import (
     ActiveTimeline,
     build_timeline,
 )
+from stridecheck.messages import render
 from stridecheck.programs.model import ConcreteStep, Program, Session, Step, Targets
 
 __all__ = [
@@ -76,6 +77,28 @@ def _as_session(session: SessionLike) -> Session:
     if not steps:
         raise ValueError("the prescribed session has no steps")
     return Session(id="plan", steps=tuple(steps))
+
+
+#: Sessions unrolled (see :func:`_unrolled`), by identity; the entry keeps its session alive.
+_UNROLLED: dict[int, tuple[Session, list[ConcreteStep], dict[str, float]]] = {}
+_UNROLLED_MAX = 512
+
+
+def _unrolled(session: Session) -> tuple[list[ConcreteStep], dict[str, float]]:
+    """The session's concrete steps and its prescribed time per kind, computed once.
+
+    A program is scored against many activities; unrolling its sessions is pure
+    Python work, remembered per session object (sessions are immutable).
+    """
+    entry = _UNROLLED.get(id(session))
+    if entry is None or entry[0] is not session:
+        steps = session.flatten()
+        totals = {k: float(sum(s.duration_s for s in steps if s.kind == k)) for k in _KIND_CODE}
+        if len(_UNROLLED) >= _UNROLLED_MAX:
+            _UNROLLED.clear()
+        entry = (session, steps, totals)
+        _UNROLLED[id(session)] = entry
+    return list(entry[1]), entry[2]
 
 
 def _intervals_of(obj: Any) -> pd.DataFrame | None:
@@ -248,13 +271,18 @@ def comply_intervals(
         raise ValueError(
             f"`method` {method!r} not found. Must be one of {', '.join(map(repr, ALIGN_METHODS))}."
         )
-    method_name = ALIGN_METHODS[key]
-    p = params or ComplianceParams()
     sess = _as_session(session)
-    steps = sess.flatten()
-    if not steps:
+    if not _unrolled(sess)[0]:
         raise ValueError(f"session {sess.id!r} has no steps")
     timeline = build_timeline(intervals, activity)
+    return _score_timeline(timeline, sess, ALIGN_METHODS[key], params or ComplianceParams())
+
+
+def _score_timeline(
+    timeline: ActiveTimeline, sess: Session, method_name: str, p: ComplianceParams
+) -> SessionCompliance:
+    """Score a timeline against a session (the work of :func:`comply_intervals`)."""
+    steps = _unrolled(sess)[0]
     kinds = timeline.kinds
     step_s = np.array([max(1, round(s.duration_s)) for s in steps], dtype=np.intp)
     alignment = _align(timeline, steps, step_s, method_name, p)
@@ -264,19 +292,26 @@ def comply_intervals(
     exercise_end = int(exercise_idx[-1]) + 1 if len(exercise_idx) else 0
     breaks = _walk_breaks(steps)
     origin_b = int(bounds[0])
+    starts, ends = timeline.step_times(bounds[:-1], bounds[1:])
+    # seconds of each kind in each window, for all steps at once
+    in_window = {c: (cum[bounds[1:]] - cum[bounds[:-1]]).tolist() for c, cum in cums.items()}
     results: list[StepCompliance] = []
     for i, step in enumerate(steps):
         a, b = int(bounds[i]), int(bounds[i + 1])
         code = _KIND_CODE[step.kind]
         other_code = RUN if code == WALK else WALK
-        matched = float(cums[code][b] - cums[code][a])
-        other = float(cums[other_code][b] - cums[other_code][a])
+        matched = float(in_window[code][i])
+        other = float(in_window[other_code][i])
         prescribed = float(step_s[i])
         credited = min(matched, prescribed)
         reached = i < alignment.reached and a < exercise_end
-        mask = np.zeros(len(kinds), dtype=bool)
-        mask[a:b] = kinds[a:b] == code
-        hr_pct, pace_pct, intensity, evaluated = _intensity(timeline, mask, step.targets)
+        if step.targets.is_empty:
+            hr_pct = pace_pct = intensity = None
+            evaluated = 0.0
+        else:
+            mask = np.zeros(len(kinds), dtype=bool)
+            mask[a:b] = kinds[a:b] == code
+            hr_pct, pace_pct, intensity, evaluated = _intensity(timeline, mask, step.targets)
         results.append(
             StepCompliance(
                 index=step.index,
@@ -288,12 +323,12 @@ def comply_intervals(
                 credited_s=credited,
                 window_s=float(b - a),
                 other_s=other,
-                stop_s=float(cums[STOP][b] - cums[STOP][a]),
-                unknown_s=float(cums[UNKNOWN][b] - cums[UNKNOWN][a]),
+                stop_s=float(in_window[STOP][i]),
+                unknown_s=float(in_window[UNKNOWN][i]),
                 prescribed_start_s=float(step.start_s),
                 start_offset_s=float(a - origin_b) - float(step.start_s),
-                start=timeline.time_at(a) if b > a else None,
-                end=timeline.time_at(b - 1) + pd.Timedelta(seconds=1) if b > a else None,
+                start=starts[i],
+                end=ends[i],
                 verdict=_verdict(
                     credited=credited,
                     prescribed=prescribed,
@@ -351,11 +386,12 @@ def comply_intervals(
         params=p,
     )
     lead = kinds[:origin_b]
-    result.reasons = explain(
+    result.reason_messages = explain_messages(
         result,
         lead_stop_s=float(np.count_nonzero(lead == STOP)),
         exercise_end_s=float(exercise_end),
     )
+    result.reasons = [render(text) for text in result.reason_messages]
     return result
 
 
@@ -462,37 +498,48 @@ def best_session(
     sessions = list(program.sessions if isinstance(program, Program) else program)
     if not sessions:
         raise ValueError("the program has no sessions")
+    key = str(method).strip().lower()
+    if key not in ALIGN_METHODS:
+        raise ValueError(
+            f"`method` {method!r} not found. Must be one of {', '.join(map(repr, ALIGN_METHODS))}."
+        )
+    p = params or ComplianceParams()
     intervals, activity = _resolve_inputs(activity_or_segmentation, segmentation, segment_method)
-    kinds = build_timeline(intervals).kinds
+    # one timeline for every candidate: the sessions differ, what was done does not
+    timeline = build_timeline(intervals, activity)
+    kinds = timeline.kinds
     done = {
         "run": float(np.count_nonzero(kinds == RUN)),
         "walk": float(np.count_nonzero(kinds == WALK)),
     }
 
-    def bound(candidate: Session) -> float:
+    candidates = _distinct_sessions(sessions)
+    prescribed = [_unrolled(c)[1] for c in candidates]
+
+    def bound(i: int) -> float:
         # credited time never exceeds the time done: an upper bound of the score
         shares = [
-            None if candidate.time_in(k) <= 0 else min(1.0, done[k] / candidate.time_in(k))
+            None if prescribed[i][k] <= 0 else min(1.0, done[k] / prescribed[i][k])
             for k in ("run", "walk")
         ]
         return harmonic_score(shares[0], shares[1])
 
-    candidates = _distinct_sessions(sessions)
-    order = sorted(range(len(candidates)), key=lambda i: (-bound(candidates[i]), i))
+    bounds = [bound(i) for i in range(len(candidates))]
+    order = sorted(range(len(candidates)), key=lambda i: (-bounds[i], i))
 
-    def misfit(candidate: Session) -> float:
+    def misfit(i: int) -> float:
         # equal scores: the session whose run and walk totals are closest to what was done
-        return sum(abs(done[k] - candidate.time_in(k)) for k in ("run", "walk"))
+        return sum(abs(done[k] - prescribed[i][k]) for k in ("run", "walk"))
 
     best: tuple[tuple[float, float, int], SessionCompliance] | None = None
     for i in order:
-        if best is not None and bound(candidates[i]) < best[1].score:
+        if best is not None and bounds[i] < best[1].score:
             break
-        result = comply_intervals(
-            intervals, candidates[i], activity=activity, method=method, params=params
-        )
-        key = (result.score, -misfit(candidates[i]), -i)
-        if best is None or key > best[0]:
-            best = (key, result)
+        if not _unrolled(candidates[i])[0]:
+            raise ValueError(f"session {candidates[i].id!r} has no steps")
+        result = _score_timeline(timeline, candidates[i], ALIGN_METHODS[key], p)
+        rank = (result.score, -misfit(i), -i)
+        if best is None or rank > best[0]:
+            best = (rank, result)
     assert best is not None
     return best[1].session_id, best[1]

@@ -91,6 +91,33 @@ class ActiveTimeline:
             seconds = float(self.wall_s[max(active_index, 0)])
         return self.origin + pd.Timedelta(seconds=seconds)
 
+    def step_times(
+        self, first: IntArray, stop: IntArray
+    ) -> tuple[list[pd.Timestamp | None], list[pd.Timestamp | None]]:
+        """Wall-clock start and end (UTC) of windows ``[first, stop)`` of active seconds.
+
+        The end is the end of the window's last active second; an empty window
+        has neither (``None``).
+        """
+        first = np.asarray(first, dtype=np.intp)
+        stop = np.asarray(stop, dtype=np.intp)
+        filled = stop > first
+        if len(self.kinds) == 0 or not filled.any():
+            return [None] * len(first), [None] * len(first)
+        last = len(self.kinds) - 1
+        begin_s = self.wall_s[np.clip(first, 0, last)]
+        end_s = self.wall_s[np.clip(stop - 1, 0, last)] + 1.0
+        origin_ns = self.origin.as_unit("ns").value
+        stamps = pd.DatetimeIndex(
+            origin_ns + np.round(np.concatenate([begin_s, end_s]) * 1e9).astype(np.int64), tz="UTC"
+        )
+        n = len(first)
+        boxed = list(stamps)
+        keep = filled.tolist()
+        starts = [t if ok else None for t, ok in zip(boxed[:n], keep, strict=True)]
+        ends = [t if ok else None for t, ok in zip(boxed[n:], keep, strict=True)]
+        return starts, ends
+
     def cumulative(self, code: int) -> IntArray:
         """Seconds of kind ``code`` before each active second (length ``len + 1``)."""
         out = np.zeros(len(self.kinds) + 1, dtype=np.intp)
@@ -98,9 +125,26 @@ class ActiveTimeline:
         return out
 
 
-def _utc_seconds(values: pd.Series | pd.DatetimeIndex, origin: pd.Timestamp) -> FloatArray:
-    times = pd.DatetimeIndex(pd.to_datetime(values, utc=True))
-    return np.asarray((times - origin).total_seconds(), dtype=float)
+_NAT = np.iinfo(np.int64).min
+
+
+def _utc_ns(values: pd.Series | pd.Index) -> NDArray[np.int64]:
+    """Times as integer nanoseconds since 1970 UTC (naive times taken as UTC; NaT kept)."""
+    array = values.array
+    if not isinstance(array, pd.arrays.DatetimeArray):
+        try:
+            parsed = pd.to_datetime(values, utc=True)
+        except ValueError:  # ISO 8601 text, some with fractional seconds, some without
+            parsed = pd.to_datetime(values, utc=True, format="ISO8601")
+        array = pd.DatetimeIndex(parsed).array
+    return array.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _seconds_after(ns: NDArray[np.int64], origin_ns: int) -> FloatArray:
+    """Seconds from ``origin_ns`` (NaN for NaT)."""
+    out = (ns - origin_ns) / 1e9
+    out[ns == _NAT] = np.nan
+    return out
 
 
 def _sample_at(
@@ -148,7 +192,10 @@ def build_timeline(intervals: pd.DataFrame, activity: Activity | None = None) ->
     -------
     ActiveTimeline
     """
-    if len(intervals) == 0:
+    kinds_column = intervals["kind"] if len(intervals) else None
+    start_ns = _utc_ns(intervals["start"]) if len(intervals) else np.zeros(0, dtype=np.int64)
+    valid = start_ns != _NAT
+    if kinds_column is None or not valid.any():
         origin = (
             activity.start_time
             if activity is not None and len(activity.samples)
@@ -158,25 +205,28 @@ def build_timeline(intervals: pd.DataFrame, activity: Activity | None = None) ->
         return ActiveTimeline(
             origin, np.zeros(0, dtype=np.intp), empty_f, empty_f, empty_f, empty_f, 0.0, 0.0
         )
-    frame = intervals.sort_values("start", kind="stable").reset_index(drop=True)
-    starts = pd.DatetimeIndex(pd.to_datetime(frame["start"], utc=True))
-    origin = pd.Timestamp(starts[0]).floor("s")
-    start_s = _utc_seconds(frame["start"], origin)
-    end_s = _utc_seconds(frame["end"], origin)
+    # the grid starts at the whole second of the earliest start (NaT starts sort last)
+    origin_ns = int(start_ns[valid].min()) // 1_000_000_000 * 1_000_000_000
+    origin = pd.Timestamp(origin_ns, tz="UTC")
+    start_all = _seconds_after(start_ns, origin_ns)
+    order = np.argsort(start_all, kind="stable")
+    start_s = start_all[order]
+    end_s = _seconds_after(_utc_ns(intervals["end"]), origin_ns)[order]
     span_s = float(np.nanmax(end_s))
     n = max(math.ceil(span_s - 1e-9), 0)
     mid = np.arange(n, dtype=float) + 0.5
     which = np.searchsorted(start_s, mid, side="right") - 1
-    safe = np.clip(which, 0, len(frame) - 1)
+    safe = np.clip(which, 0, len(order) - 1)
     inside = (which >= 0) & (mid < end_s[safe])
-    names = frame["kind"].astype(str).str.lower().to_numpy()
+    names = [str(k).lower() for k in kinds_column.tolist()]
     codes = np.array([_PAUSED if k == "paused" else KIND_CODES.get(k, UNKNOWN) for k in names])
+    codes = codes[order]
     kinds_all = np.where(inside, codes[safe], UNKNOWN).astype(np.intp)
     active = kinds_all != _PAUSED
     wall = np.arange(n, dtype=float)[active]
     if activity is not None and len(activity.samples):
         samples = activity.samples
-        sample_s = _utc_seconds(samples.index.to_series(), origin)
+        sample_s = _seconds_after(_utc_ns(samples.index), origin_ns)
         at = wall + 0.5
 
         def column(name: str) -> FloatArray:
@@ -195,6 +245,7 @@ def build_timeline(intervals: pd.DataFrame, activity: Activity | None = None) ->
         else:
             distance = speed.copy()
     else:
+        frame = intervals.iloc[order]
         which_a, inside_a = safe[active], inside[active]
         heart = _interval_column(frame, "mean_heart_rate_bpm", which_a, inside_a)
         speed = _interval_column(frame, "mean_speed_mps", which_a, inside_a)
