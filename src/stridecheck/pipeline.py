@@ -36,6 +36,7 @@ from stridecheck.compliance import (
     score_activity,
 )
 from stridecheck.errors import InputError
+from stridecheck.messages import to_json
 from stridecheck.programs import Program, Session
 from stridecheck.segment import INTERVAL_COLUMNS, HmmParams, Segmentation, segment
 from stridecheck.store.repository import AnalysisRecord, ComplianceRecord, Store
@@ -100,6 +101,10 @@ class AnalysisResult:
     compliance: dict[str, Any] | None
     algorithm_version: str
 
+    def _methods_json(self) -> str | None:
+        doc = self.segmentation.methods_doc
+        return None if doc is None else json.dumps(to_json(doc), sort_keys=True)
+
     def to_record(self) -> AnalysisRecord:
         """The result packed for :class:`~stridecheck.store.Store`."""
         frame = self.segmentation.intervals
@@ -128,6 +133,7 @@ class AnalysisResult:
             methods_text=self.segmentation.methods_text,
             intervals=tuple(rows),
             compliance=comp,
+            methods_json=self._methods_json(),
         )
 
 

@@ -267,6 +267,25 @@ def test_german_report_from_the_store(tmp_path: Path) -> None:
     db = write_store(tmp_path, {"Ana": ("W1S1", "W1S2")})
     with Store.open(db) as store:
         data = athlete_data_from_store(store, "Ana")
+        stored = store.conn.execute("SELECT methods_text, methods_json FROM analyses").fetchall()
+    # schema 2 keeps the paragraph's message tree beside its English wording
+    assert all(row[1] for row in stored)
+    methods = data.methods[0]
+    assert not isinstance(methods, str | Deferred)
+    assert render(methods) in {r[0] for r in stored}
+    _assert_all_german(methods)
+    german = render_html([data], lang="de", interactive=False)
+    assert "Hidden-Markov-Modell" in german and "Each sample was labelled" not in german
+    assert "in English" not in german
+
+
+def test_german_report_from_analyses_stored_without_a_tree(tmp_path: Path) -> None:
+    """Analyses stored by schema 1 have English only: the report reads the tree back."""
+    db = write_store(tmp_path, {"Ana": ("W1S1", "W1S2")})
+    with Store.open(db) as store:
+        store.conn.execute("UPDATE analyses SET methods_json = NULL")
+        store.conn.commit()
+        data = athlete_data_from_store(store, "Ana")
         stored = store.conn.execute("SELECT methods_text FROM analyses").fetchall()
     methods = data.methods[0]
     assert isinstance(methods, Deferred)

@@ -52,6 +52,24 @@ def test_migrate_empty_db_and_reopen(tmp_path: Path) -> None:
         assert migrate(store.conn) == SCHEMA_VERSION
 
 
+def test_version_1_database_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
+    from stridecheck.store.migrations import MIGRATIONS, _statements
+
+    path = tmp_path / "v1.db"
+    conn = connect(path)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO athletes (name, created_at) VALUES ('ana', '2026-03-01')")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert schema_version(store.conn) == SCHEMA_VERSION >= 2
+        assert store.athlete("ana").name == "ana"
+        columns = {r[1] for r in store.conn.execute("PRAGMA table_info(analyses)")}
+        assert "methods_json" in columns
+
+
 def test_newer_schema_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     conn = connect(path)

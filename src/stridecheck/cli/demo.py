@@ -435,7 +435,8 @@ def athlete_reports(
                         program,
                         starts[athlete],
                         scored,
-                        segmentation_methods=segmentations[members[0]].methods_text,
+                        segmentation_methods=segmentations[members[0]].methods_doc
+                        or segmentations[members[0]].methods_text,
                     )
                 )
             progress.advance(task)

@@ -15,6 +15,7 @@ its tables into the report's plain data.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import warnings
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ from stridecheck.compliance import (
 from stridecheck.compliance.explain import step_label
 from stridecheck.compliance.methods import adherence_methods_doc, compliance_methods_doc
 from stridecheck.errors import InputError
-from stridecheck.messages import Deferred, Text
+from stridecheck.messages import Deferred, Text, from_json
 from stridecheck.programs import Program
 from stridecheck.report.findings import derive_findings
 from stridecheck.report.model import (
@@ -413,13 +414,24 @@ def _notes_from_frame(frame: pd.DataFrame) -> list[NoteEntry]:
     return out
 
 
-def stored_segmentation_methods(english: str) -> Deferred:
-    """A stored segmentation methods paragraph, translatable on demand.
+def stored_segmentation_methods(english: str, tree_json: str | None = None) -> Text:
+    """A stored segmentation methods paragraph, translatable.
 
-    The store keeps the paragraph in English only: English reports show it as
-    stored; another language reads it back into its tree first
-    (:func:`stridecheck.segment.methods.parse_methods_text`).
+    Parameters
+    ----------
+    english
+        The paragraph as stored (``analyses.methods_text``).
+    tree_json
+        Its message tree (``analyses.methods_json``, schema version 2). Without
+        one (an analysis stored by an older version) English reports show the
+        text as stored and another language reads it back into its tree first
+        (:func:`stridecheck.segment.methods.parse_methods_text`).
     """
+    if tree_json:
+        try:
+            return from_json(json.loads(tree_json))
+        except ValueError:
+            pass  # unreadable tree: fall back to the English text
     from stridecheck.segment.methods import parse_methods_text
 
     return Deferred(english, lambda: parse_methods_text(english))
@@ -481,7 +493,8 @@ def athlete_data_from_store(
             score_activity(activity, name=name, segmentation=store.intervals(int(activity_id)))
         )
     row = store.conn.execute(
-        "SELECT a.methods_text FROM analyses a JOIN activities v ON v.id = a.activity_id"
+        "SELECT a.methods_text, a.methods_json FROM analyses a"
+        " JOIN activities v ON v.id = a.activity_id"
         " WHERE v.athlete_id = ? ORDER BY v.start_time DESC LIMIT 1",
         (athlete.id,),
     ).fetchone()
@@ -493,7 +506,7 @@ def athlete_data_from_store(
         scored,
         notes=notes,
         as_of=as_of,
-        segmentation_methods=stored_segmentation_methods(str(row[0])) if row else None,
+        segmentation_methods=stored_segmentation_methods(str(row[0]), row[1]) if row else None,
     )
     return data if weeks is None else restrict_weeks(data, *weeks)
 

@@ -29,6 +29,13 @@ Schema (version 1)
 ``session_notes``
     What the athlete reported about a prescribed session: pain before / after
     (0-100 visual analogue scale), RPE (Borg 6-20), free text, adverse event.
+
+Version 2
+---------
+``analyses.methods_json``: the methods paragraph as a translatable message tree
+(:func:`stridecheck.messages.to_json`), so reports word it in their language;
+``NULL`` for analyses stored by version 1 (reports then read the English text
+back, :func:`stridecheck.segment.methods.parse_methods_text`).
 """
 
 from __future__ import annotations
@@ -128,8 +135,12 @@ CREATE TABLE session_notes (
 CREATE INDEX session_notes_athlete ON session_notes (athlete_id, session_id);
 """
 
+_V2 = """
+ALTER TABLE analyses ADD COLUMN methods_json TEXT;
+"""
+
 #: The migrations, in order; migration ``n`` (1-based) produces ``user_version = n``.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -134,6 +134,7 @@ class AnalysisRecord:
     methods_text: str
     intervals: tuple[dict[str, Any], ...]
     compliance: ComplianceRecord | None = None
+    methods_json: str | None = None
 
 
 def validate_note(
@@ -372,12 +373,13 @@ class Store:
         self.conn.execute("DELETE FROM analyses WHERE activity_id = ?", (activity_id,))
         self.conn.execute(
             "INSERT INTO analyses (activity_id, algorithm_version, method, methods_text, "
-            "n_intervals, computed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "methods_json, n_intervals, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 activity_id,
                 analysis.algorithm_version,
                 analysis.method,
                 analysis.methods_text,
+                analysis.methods_json,
                 len(analysis.intervals),
                 now,
             ),
