@@ -96,7 +96,7 @@ SPLIT_COLUMNS: tuple[str, ...] = (
 
 def empty_frame(columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
     """Return an empty DataFrame with the given columns (object dtype)."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame(np.empty((0, len(columns)), dtype=object), columns=list(columns))
 
 
 @dataclass
@@ -273,11 +273,15 @@ def finalize_samples(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out.index = pd.DatetimeIndex(out.index).tz_convert("UTC").as_unit("ns")
     out.index.name = "time"
-    out = out.sort_index(kind="stable")
-    out = out[~out.index.duplicated(keep="last")]
+    if not out.index.is_monotonic_increasing:
+        out = out.sort_index(kind="stable")
+    if not out.index.is_unique:
+        out = out[~out.index.duplicated(keep="last")]
     for col in out.columns:
         if col == "timer_running":
             out[col] = out[col].fillna(True).astype(bool)
+        elif out[col].dtype == np.float64:
+            continue  # already canonical
         elif col in SAMPLE_COLUMNS or pd.api.types.is_numeric_dtype(out[col]):
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     if len(out):

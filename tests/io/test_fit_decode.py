@@ -33,8 +33,8 @@ from stridecheck.errors import (
     StrideCheckError,
     StrideCheckWarning,
 )
-from stridecheck.io import fit_profile
-from stridecheck.io.fit_decode import _crc_python, decode_fit, fit_crc
+from stridecheck.io import fit_decode, fit_profile
+from stridecheck.io.fit_decode import _crc_numpy, _crc_python, decode_fit, fit_crc
 
 # (file, message, field): why our value differs from the SDK's, and why ours is right.
 ALLOWED_DIFFERENCES: dict[tuple[str, str, str], str] = {
@@ -92,7 +92,71 @@ def test_crc_matches_reference_on_all_lengths() -> None:
     rng = np.random.default_rng(1)
     for n in (0, 1, 13, 4095, 4096, 10_007, 250_000):
         data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
-        assert fit_crc(data) == _crc_python(data)
+        assert fit_crc(data) == _crc_python(data) == _crc_numpy(data)
+        assert fit_crc(memoryview(data)[1:]) == _crc_python(data[1:])
+
+
+# ------------------------------------------------------------- few-rows path
+
+
+def _assert_frames_identical(a: pd.DataFrame, b: pd.DataFrame, where: str) -> None:
+    """Same columns, dtypes and values; object cells also of the same Python type."""
+    pd.testing.assert_frame_equal(a, b, check_exact=True, obj=where)
+    for column in a.columns:
+        if a[column].dtype != object:
+            continue
+        for x, y in zip(a[column].tolist(), b[column].tolist(), strict=True):
+            same = x == y or (x != x and y != y)  # NaN equals NaN here
+            assert type(x) is type(y) and same, f"{where}.{column}: {x!r} != {y!r}"
+
+
+def _decode_with_small_rows(data: bytes, small_rows: int, monkeypatch) -> object:
+    with monkeypatch.context() as patch:
+        patch.setattr(fit_decode, "_SMALL_ROWS", small_rows)
+        return _decode_quiet(data)
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("rel", corpus_files("fit", max_bytes=3_000_000))
+def test_few_rows_path_equals_vectorised(corpus_dir: Path, rel: Path, monkeypatch) -> None:
+    """The row-by-row path gives exactly the vectorised frames (forced on large types too)."""
+    data = _read(corpus_dir / rel)
+    try:
+        vectorised = _decode_with_small_rows(data, 0, monkeypatch)
+    except StrideCheckError:
+        pytest.skip("not a decodable FIT file")
+    for small_rows in (fit_decode._SMALL_ROWS, 5000):
+        rowwise = _decode_with_small_rows(data, small_rows, monkeypatch)
+        assert list(rowwise.frames) == list(vectorised.frames)
+        assert rowwise.warnings == vectorised.warnings
+        for name, frame in vectorised.frames.items():
+            _assert_frames_identical(rowwise.frames[name], frame, f"{rel}:{name}")
+
+
+def test_few_rows_path_is_taken_and_falls_back(monkeypatch) -> None:
+    """Small types go row by row; a type it cannot handle (arrays) takes the vectorised path."""
+    taken: list[int] = []
+    original = fit_decode._decode_small
+
+    def spy(buf, num, items, layouts):
+        out = original(buf, num, items, layouts)
+        taken.append(num)
+        return out
+
+    monkeypatch.setattr(fit_decode, "_decode_small", spy)
+    data = fb.simple_activity(30)
+    messages = decode_fit(data, errors="raise")
+    assert fit_profile.mesg_num("file_id") in taken
+    assert fit_profile.mesg_num("record") not in taken  # 30 rows: vectorised
+    layout = fit_decode._Layout(20, False, ((3, 0, 2, 0x02),), (), 2)  # 2-byte array of uint8
+    assert fit_decode._small_plan(layout) is None
+    monkeypatch.setattr(fit_decode, "_SMALL_ROWS", 10_000)
+    taken.clear()
+    forced = decode_fit(data, errors="raise")
+    assert fit_profile.mesg_num("record") in taken
+    for name, frame in messages.frames.items():
+        _assert_frames_identical(forced.frames[name], frame, name)
 
 
 # ------------------------------------------------------------ differential, SDK

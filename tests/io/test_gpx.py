@@ -206,6 +206,48 @@ def test_undeclared_prefix_as_strava_writes_it(method: str) -> None:
         parse_gpx(doc, errors="raise", method=method)
 
 
+def test_times_from_strings_counts() -> None:
+    from stridecheck.io.gpx import times_from_strings
+
+    zulu = ["2024-05-04T07:30:00Z", "2024-05-04T07:30:01Z"]
+    index, unreadable, naive = times_from_strings(zulu)
+    assert (unreadable, naive) == (0, 0) and index.notna().all()
+    mixed = [*zulu, "2024-05-04T09:30:02+02:00", "2024-05-04T07:30:03", None, "", " x "]
+    index, unreadable, naive = times_from_strings(mixed)
+    assert (unreadable, naive) == (1, 1)
+    assert index.notna().tolist() == [True] * 4 + [False] * 3
+    padded = [" 2024-05-04T07:30:00Z ", "2024-05-04T07:30:01Z"]
+    index, unreadable, _ = times_from_strings(padded)
+    assert unreadable == 0 and index.notna().all()
+
+
+def test_stream_stops_early_at_undeclared_prefix() -> None:
+    """The stream reader goes to the repaired document without a wasted full first pass."""
+    from lxml import etree
+
+    from stridecheck.io import gpx as gpx_module
+
+    inner = "<extensions><gpxdata:cadence>80</gpxdata:cadence></extensions>"
+    doc = gpx("".join(pt(i, inner) for i in range(50)))
+    with pytest.raises(gpx_module._UndeclaredPrefixError):
+        gpx_module._parse_gpx_stream(doc, None)
+    with pytest.raises(etree.XMLSyntaxError):  # libxml2 reports it at the end only
+        gpx_module._parse_gpx_stream(doc, None, stop_undeclared=False)
+    raw = gpx_module._read_raw(doc, None, "stream")
+    assert raw.repaired_prefixes == ["gpxdata"] and len(raw.rows) == 50
+    assert [row[0] for row in raw.rows] == [f"2024-05-04T07:30:{i:02d}Z" for i in range(50)]
+
+
+def test_undeclared_prefix_that_cannot_be_declared_reads_in_full(monkeypatch) -> None:
+    """Without prefixes to declare, the stream reader reads the document as before."""
+    from stridecheck.io import gpx as gpx_module
+
+    monkeypatch.setattr(gpx_module, "declare_prefixes", lambda data: (data, []))
+    doc = gpx(pt(0, "<extensions><gpxdata:cadence>80</gpxdata:cadence></extensions>"))
+    with pytest.raises(GpxError, match="not well-formed"):
+        parse_gpx(doc, method="stream")
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_declared_encodings_boms_and_leading_whitespace(method: str) -> None:
     body = (

@@ -54,8 +54,10 @@ definitions, not the SDK's dictionaries.
 
 from __future__ import annotations
 
+import array as pyarray
 import functools
 import math
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,9 +121,37 @@ def _two_byte_table() -> np.ndarray:
 
 _CRC_TABLE_2 = _two_byte_table()
 
+try:  # the C CRC is optional: the numpy one gives the same values
+    import anycrc  # type: ignore[import-untyped]
+
+    _ARC: Any = anycrc.Model("CRC16-ARC")
+except ImportError:  # pragma: no cover - anycrc is a dependency
+    _ARC = None
+
 
 def fit_crc(data: bytes | memoryview) -> int:
     """CRC-16 of FIT files (CRC-16/ARC: reflected polynomial 0xA001, start 0).
+
+    Computed by ``anycrc`` (C, carry-less multiplication; about 25x faster than
+    numpy on a 100 kB file) when it is installed, else by :func:`_crc_numpy`.
+
+    Parameters
+    ----------
+    data
+        Bytes to check.
+
+    Returns
+    -------
+    int
+        The CRC. [0..65535]
+    """
+    if _ARC is not None:
+        return int(_ARC.calc(data))
+    return _crc_numpy(data)
+
+
+def _crc_numpy(data: bytes | memoryview) -> int:
+    """CRC-16/ARC in numpy (pure Python below 4 kB).
 
     Large inputs are cut into equal blocks whose CRCs run side by side in numpy,
     two bytes per step (65536-entry table). The CRC is linear, so the block CRCs
@@ -190,8 +220,10 @@ class _Scan:
     """What the header scan found."""
 
     layouts: list[_Layout] = field(default_factory=list)
-    layout_ids: list[int] = field(default_factory=list)
-    offsets: list[int] = field(default_factory=list)
+    #: Layout of every data message (machine integers: no Python int per message).
+    layout_ids: pyarray.array[int] = field(default_factory=lambda: pyarray.array("q"))
+    #: Byte offset of every data message's content.
+    offsets: pyarray.array[int] = field(default_factory=lambda: pyarray.array("q"))
     compressed_index: list[int] = field(default_factory=list)
     compressed_offset: list[int] = field(default_factory=list)
     file_starts: list[int] = field(default_factory=list)
@@ -335,8 +367,10 @@ def _scan_messages(
             length = hdr_length[header]
             if header == previous and header < 0x80 and pos + 2 * length <= end:
                 count = _run_length(array, pos, end, length, header)
-                scan.layout_ids.extend([layout_id] * count)
-                offsets.extend(range(pos + 1, pos + 1 + count * length, length))
+                scan.layout_ids.extend(pyarray.array("q", (layout_id,)) * count)
+                offsets.frombytes(
+                    np.arange(pos + 1, pos + 1 + count * length, length, dtype=np.int64).tobytes()
+                )
                 pos += count * length
                 previous = -1
                 continue
@@ -1043,6 +1077,359 @@ def _expand_heart_rates(hr: pd.DataFrame) -> list[tuple[float, float]] | None:
     return out
 
 
+# ---------------------------------------------------------------- few-rows path
+#
+# numpy pays a fixed cost per call (about a microsecond), and the vectorised
+# path makes a few dozen calls per field: for message types with a handful of
+# messages (file_id, device_info, session, lap, event ...) that set-up is most of
+# the decoding time. Such types are decoded here row by row in plain Python,
+# giving exactly the values of the vectorised path (tests compare the two on
+# every corpus file). Anything this path does not handle (array fields, string
+# lists, accumulated or chained components, developer fields, compressed
+# timestamps ...) raises :class:`_NotSmallError` and the type takes the vectorised
+# path.
+
+#: Message types with at most this many messages take the few-rows path.
+_SMALL_ROWS = 16
+
+_STRUCT_CODES = {
+    "u1": "B",
+    "i1": "b",
+    "u2": "H",
+    "i2": "h",
+    "u4": "I",
+    "i4": "i",
+    "u8": "Q",
+    "i8": "q",
+    "f4": "f",
+    "f8": "d",
+}
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+_TEXT, _FLOAT, _INT = 0, 1, 2
+
+
+class _NotSmallError(Exception):
+    """The few-rows path does not handle this message type (the vectorised one does)."""
+
+
+@dataclass(frozen=True)
+class _SmallPlan:
+    """How to read one layout's data messages with one ``struct`` call."""
+
+    reader: struct.Struct
+    #: (field number, value kind, invalid raw value) per field, in layout order.
+    fields: tuple[tuple[int, int, int], ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def _small_plan(layout: _Layout) -> _SmallPlan | None:
+    """The reading plan of a layout, or ``None`` when it holds array or developer fields."""
+    if layout.dev_fields:
+        return None
+    codes = [">" if layout.big_endian else "<"]
+    fields: list[tuple[int, int, int]] = []
+    for num, _offset, size, base_num in layout.fields:
+        base = fp.BASE_TYPES[base_num]
+        if base.is_string:
+            codes.append(f"{size}s")
+            fields.append((num, _TEXT, 0))
+        elif size == base.size:
+            codes.append(_STRUCT_CODES[base.numpy_code])
+            fields.append((num, _FLOAT if base.is_float else _INT, base.invalid))
+        else:
+            return None
+    return _SmallPlan(struct.Struct("".join(codes)), tuple(fields))
+
+
+_Col = tuple[str, list[Any]]  # (kind: "f" float, "O" object, "M" ns since epoch, values)
+
+
+def _small_raw(
+    buf: bytes, items: Sequence[tuple[_Layout, int]], layouts: Sequence[_Layout]
+) -> tuple[dict[int, list[Any]], set[int]]:
+    """Raw values by field number (NaN / ``None`` where absent) and the text fields."""
+    n = len(items)
+    raw: dict[int, list[Any]] = {}
+    text: set[int] = set()
+    for layout in layouts:  # column order: first appearance over the layouts
+        plan = _small_plan(layout)
+        if plan is None:
+            raise _NotSmallError
+        for num, kind, _invalid in plan.fields:
+            column = raw.get(num)
+            if column is None:
+                raw[num] = [None] * n if kind == _TEXT else [math.nan] * n
+                if kind == _TEXT:
+                    text.add(num)
+            elif (kind == _TEXT) != (num in text):
+                raise _NotSmallError
+    for r, (layout, offset) in enumerate(items):
+        plan = _small_plan(layout)
+        if plan is None:  # pragma: no cover - checked above
+            raise _NotSmallError
+        for (num, kind, invalid), value in zip(
+            plan.fields, plan.reader.unpack_from(buf, offset), strict=True
+        ):
+            if kind == _INT:
+                raw[num][r] = math.nan if value == invalid else float(value)
+            elif kind == _FLOAT:
+                raw[num][r] = value
+            else:
+                converted = _convert_string(value)
+                if isinstance(converted, list):
+                    raise _NotSmallError
+                raw[num][r] = converted
+    return raw, text
+
+
+def _named(value: float, names: dict[int, str]) -> Any:
+    if math.isnan(value):
+        return None
+    return names.get(int(value), int(value)) if value.is_integer() else value
+
+
+def _objected(value: Any) -> Any:
+    if math.isnan(value):
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def _small_transform(column: list[Any], conv: fp._Converted | None, is_text: bool) -> _Col:
+    """Row-by-row :meth:`_MessageDecoder.transform`."""
+    if conv is None:
+        return ("O" if is_text else "f", column)
+    kind = conv.kind
+    if is_text:
+        scaling = conv.single_scale if conv.is_numeric_type else None
+        if kind in ("enum", "date_time") or scaling not in (None, (1.0, 0.0)):
+            raise _NotSmallError
+        return ("O", column)
+    if kind == "date_time":
+        stamps: list[Any] = []
+        for value in column:
+            if math.isnan(value):
+                stamps.append(None)
+                continue
+            ns = (int(value) + fp.DATE_TIME_EPOCH_S) * _NS_PER_S
+            if not _INT64_MIN < ns <= _INT64_MAX:
+                raise _NotSmallError
+            stamps.append(ns)
+        return ("M", stamps)
+    if kind == "enum":
+        names = fp.type_names(conv.type) or {}
+        return ("O", [_named(v, names) for v in column])
+    if conv.is_numeric_type and conv.single_scale is not None:
+        scale, offset = conv.single_scale
+        out = [v / scale for v in column] if scale != 1 else column
+        return ("f", [v - offset for v in out] if offset else out)
+    return ("f", column)
+
+
+def _small_subs(
+    natives: list[tuple[str, list[Any], fp.FieldProfile | None, bool]],
+    raw: dict[int, list[Any]],
+    text: set[int],
+) -> list[tuple[str, list[Any], fp.SubFieldProfile]]:
+    """Sub-field columns: the rows whose reference fields select each sub-field."""
+    subs: list[tuple[str, list[Any], fp.SubFieldProfile]] = []
+    for _name, column, conv, is_text in natives:
+        if conv is None or not conv.sub_fields:
+            continue
+        if is_text:
+            raise _NotSmallError
+        for sub in conv.sub_fields:
+            mask = [False] * len(column)
+            for ref_num, raw_value in sub.maps:
+                ref = raw.get(ref_num)
+                if ref is None:
+                    continue
+                if ref_num in text:
+                    raise _NotSmallError
+                mask = [m or v == raw_value for m, v in zip(mask, ref, strict=True)]
+            selected = [m and not math.isnan(v) for m, v in zip(mask, column, strict=True)]
+            if any(selected):
+                sub_column = [v if s else math.nan for v, s in zip(column, selected, strict=True)]
+                subs.append((sub.name, sub_column, sub))
+    return subs
+
+
+def _small_expand(
+    profile: fp.MessageProfile, sources: list[tuple[list[Any], fp._Converted]]
+) -> dict[int, list[tuple[list[int], list[Any], bool]]]:
+    """Component expansions by target field: (rows, values, values are enum names)."""
+    expanded: dict[int, list[tuple[list[int], list[Any], bool]]] = {}
+    for column, conv in reversed(sources):
+        base = conv.bitstream_base
+        if base is None or not conv.components:
+            continue
+        width = base.size * 8
+        if width >= 63:
+            raise _NotSmallError
+        rows = [r for r, v in enumerate(column) if not math.isnan(v)]
+        ints = [int(column[r]) & ((1 << width) - 1) for r in rows]
+        for comp in conv.components:
+            if comp.bit_offset + comp.bits > width:
+                break
+            target = profile.fields.get(comp.target)
+            if target is None or not rows:
+                continue
+            if target.is_accumulated:
+                raise _NotSmallError
+            mask = (1 << comp.bits) - 1
+            t_offset = target.offset[0] if target.offset else 0.0
+            t_scale = target.scale[0] if target.scale else 1.0
+            values: list[float] = []
+            for v in ints:
+                value = float(v >> comp.bit_offset & mask) / comp.scale - comp.offset
+                invalid = (value + t_offset) * t_scale == target.component_invalid
+                values.append(math.nan if invalid else value)
+            if target.components and not all(map(math.isnan, values)):
+                raise _NotSmallError  # chained expansion: vectorised path
+            names = fp.type_names(target.type)
+            shown = [_named(v, names) for v in values] if names is not None else values
+            expanded.setdefault(target.num, []).append((rows, shown, names is not None))
+    return expanded
+
+
+def _small_override(out: dict[str, _Col], name: str, pieces: list[Any], n: int) -> None:
+    """Row-by-row :func:`_override`: expanded values replace the field's own."""
+    rows = [r for piece in pieces for r in piece[0]]
+    if len(pieces) > 1 and len(set(rows)) != len(rows):
+        raise _NotSmallError
+    as_object = any(piece[2] for piece in pieces)
+    values: list[Any] = [
+        v if piece[2] or not as_object else _objected(v) for piece in pieces for v in piece[1]
+    ]
+    existing = out.get(name)
+    kind: str
+    column: list[Any]
+    if existing is None:
+        kind, column = ("O", [None] * n) if as_object else ("f", [math.nan] * n)
+    elif existing[0] == "M":
+        raise _NotSmallError
+    else:
+        kind, column = existing[0], list(existing[1])
+    if as_object and kind == "f":
+        kind, column = "O", [_objected(v) for v in column]
+    elif not as_object and kind == "O":
+        values = [_objected(v) for v in values]
+    for r, value in zip(rows, values, strict=True):
+        column[r] = value
+    out[name] = (kind, column)
+
+
+def _object_array(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
+
+
+def _small_datetimes(values: list[Any]) -> Any:
+    nat = np.iinfo(np.int64).min
+    ns = np.array([nat if v is None else v for v in values], dtype=np.int64)
+    return _as_pandas(ns.view("datetime64[ns]"))
+
+
+def _small_finalize(col: _Col, ftype: str | None, array: bool) -> Any:
+    """Row-by-row :func:`_finalize` (the frame dtype of a column)."""
+    kind, values = col
+    if kind == "M":
+        if ftype not in (None, "date_time") or array:
+            raise _NotSmallError
+        return _small_datetimes(values)
+    if ftype is None:
+        if kind == "f":
+            return np.array(values, dtype=np.float64)
+        if all(v is None or isinstance(v, int | float) for v in values):
+            return np.array([math.nan if v is None else float(v) for v in values])
+        return _object_array(values)
+    objects = values if kind == "O" else [_objected(v) for v in values]
+    if ftype == "string":
+        return _object_array(objects)
+    if array:
+        return _object_array([None if v is None else (v,) for v in objects])
+    if ftype == "date_time":
+        if kind == "f":
+            return _as_pandas(_datetimes(np.array(values, dtype=np.float64)))
+        return _object_array(values)
+    if ftype in fp.NUMERIC_TYPES:
+        if kind == "f":
+            return np.array(values, dtype=np.float64)
+        return np.array(
+            [
+                float(v) if isinstance(v, int | float) and not isinstance(v, bool) else math.nan
+                for v in values
+            ],
+            dtype=np.float64,
+        )
+    return _object_array(objects)
+
+
+def _small_missing(col: _Col) -> bool:
+    kind, values = col
+    if kind == "f":
+        return all(map(math.isnan, values))
+    return all(v is None for v in values)
+
+
+def _decode_small(
+    buf: bytes, num: int, items: Sequence[tuple[_Layout, int]], layouts: Sequence[_Layout]
+) -> tuple[list[str], list[Any]]:
+    """Column names and frame-ready columns of one message type, row by row.
+
+    ``items`` are (layout, byte offset) of the type's messages in file order;
+    ``layouts`` the type's layouts in definition order.
+
+    Raises
+    ------
+    _NotSmallError
+        The type needs the vectorised path.
+    """
+    if num in (_FIELD_DESCRIPTION, _DEVELOPER_DATA_ID):
+        raise _NotSmallError
+    n = len(items)
+    raw, text = _small_raw(buf, items, layouts)
+    profile = fp.message_profile(num)
+    natives: list[tuple[str, list[Any], fp.FieldProfile | None, bool]] = []
+    for num_f, column in raw.items():
+        conv = profile.fields.get(num_f) if profile is not None else None
+        natives.append(
+            (conv.name if conv is not None else str(num_f), column, conv, num_f in text)
+        )
+    out: dict[str, _Col] = {}
+    for name, column, conv, is_text in natives:
+        out[name] = _small_transform(column, conv, is_text)
+    subs = _small_subs(natives, raw, text)
+    if profile is not None:
+        sources: list[tuple[list[Any], fp._Converted]] = []
+        for _, column, conv, is_text in natives:
+            if conv is not None and conv.components:
+                if is_text:
+                    raise _NotSmallError
+                sources.append((column, conv))
+        sources += [(column, sub) for _, column, sub in subs if sub.components]
+        expanded = _small_expand(profile, sources)
+    else:
+        expanded = {}
+    for name, column, sub in subs:
+        out[name] = _small_transform(column, sub, False)
+    if profile is not None:
+        for target_num, pieces in expanded.items():
+            _small_override(out, profile.fields[target_num].name, pieces, n)
+    types = fp.field_types(num)
+    names: list[str] = []
+    arrays: list[Any] = []
+    for name, col in out.items():
+        if _small_missing(col):
+            continue
+        ftype, array = types.get(name, (None, False))
+        names.append(name)
+        arrays.append(_small_finalize(col, ftype, array))
+    return names, arrays
+
+
 # ---------------------------------------------------------------------- driver
 
 
@@ -1173,14 +1560,32 @@ def _gather(buf_array: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray
                 writeable=False,
             )
             return np.ascontiguousarray(view)
-    return buf_array[offsets[:, None] + np.arange(size)]
+    # rows of a sliding-window view: one copy of ``size`` bytes per message
+    # (no index array of n * size positions)
+    windows = np.lib.stride_tricks.sliding_window_view(buf_array, size)
+    return np.ascontiguousarray(windows[offsets])
 
 
-def _assemble(buf: bytes, scan: _Scan) -> dict[int, _TypeRows]:
-    """Decode every layout's fields and merge layouts of a message type in file order."""
+@dataclass
+class _SmallRows:
+    """A message type decoded by the few-rows path: frame-ready columns."""
+
+    seqs: np.ndarray
+    names: list[str]
+    arrays: list[Any]
+
+
+def _assemble(
+    buf: bytes, scan: _Scan, *, small_rows: int = 0
+) -> tuple[dict[int, _TypeRows], dict[int, _SmallRows]]:
+    """Decode every layout's fields and merge layouts of a message type in file order.
+
+    Message types with at most ``small_rows`` messages are tried on the few-rows
+    path first (returned apart, already final).
+    """
     buf_array = np.frombuffer(buf, dtype=np.uint8)
-    layout_ids = np.asarray(scan.layout_ids, dtype=np.int64)
-    offsets = np.asarray(scan.offsets, dtype=np.int64)
+    layout_ids = np.frombuffer(scan.layout_ids, dtype=np.int64)
+    offsets = np.frombuffer(scan.offsets, dtype=np.int64)
     order = np.argsort(layout_ids, kind="stable")
     bounds = np.searchsorted(layout_ids[order], np.arange(len(scan.layouts) + 1))
     by_type: dict[int, list[tuple[np.ndarray, _Layout]]] = {}
@@ -1189,7 +1594,13 @@ def _assemble(buf: bytes, scan: _Scan) -> dict[int, _TypeRows]:
         if len(rows):
             by_type.setdefault(layout.global_num, []).append((rows, layout))
     out: dict[int, _TypeRows] = {}
+    small: dict[int, _SmallRows] = {}
     for num, groups in by_type.items():
+        if sum(len(rows) for rows, _ in groups) <= small_rows:
+            decoded_small = _try_small(buf, scan, num, groups)
+            if decoded_small is not None:
+                small[num] = decoded_small
+                continue
         seqs = np.concatenate([rows for rows, _ in groups])
         type_order = np.argsort(seqs, kind="stable")
         position = np.empty(len(seqs), dtype=np.int64)
@@ -1240,7 +1651,28 @@ def _assemble(buf: bytes, scan: _Scan) -> dict[int, _TypeRows]:
         out[num] = _TypeRows(
             num=num, seqs=seqs[type_order], raw=raw, dev=dev, final=frozenset(final)
         )
-    return out
+    return out, small
+
+
+def _try_small(
+    buf: bytes, scan: _Scan, num: int, groups: list[tuple[np.ndarray, _Layout]]
+) -> _SmallRows | None:
+    """Decode a message type on the few-rows path, or ``None`` when it needs the vectorised one."""
+    pairs = sorted((seq, layout) for rows, layout in groups for seq in rows.tolist())
+    items = [(layout, scan.offsets[seq]) for seq, layout in pairs]
+    try:
+        names, arrays = _decode_small(buf, num, items, [layout for _, layout in groups])
+    except (
+        _NotSmallError,
+        ArithmeticError,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        struct.error,
+    ):
+        return None
+    return _SmallRows(np.array([seq for seq, _ in pairs], dtype=np.int64), names, arrays)
 
 
 def _apply_compressed_timestamps(
@@ -1522,12 +1954,17 @@ def _frame(
             arrays.append(column)
             continue
         arrays.append(_finalize(column, ftype, array, name in lists or name in dev_names))
+    return _frame_from(names, arrays, len(seqs))
+
+
+def _frame_from(names: list[str], arrays: list[Any], n: int) -> pd.DataFrame:
+    """A frame of ready-typed columns (``n`` rows)."""
     if _FROM_ARRAYS is not None:
         try:
             frame = _FROM_ARRAYS(
                 arrays,
                 columns=_column_index(tuple(names)),
-                index=pd.RangeIndex(len(seqs)),
+                index=pd.RangeIndex(n),
                 verify_integrity=False,
             )
             if isinstance(frame, pd.DataFrame):
@@ -1583,7 +2020,9 @@ def decode_fit(
     messages.n_files = len(scan.file_starts)
     if not scan.offsets:
         return messages
-    types = _assemble(buf, scan)
+    # Compressed timestamps are filled in across types: vectorised path only.
+    small_rows = 0 if scan.compressed_index else _SMALL_ROWS
+    types, small = _assemble(buf, scan, small_rows=small_rows)
     _apply_compressed_timestamps(types, scan, problems)
     file_starts = np.asarray(scan.file_starts, dtype=np.int64)
 
@@ -1592,10 +2031,20 @@ def decode_fit(
 
     dev_ids = _dev_ids(types.get(_DEVELOPER_DATA_ID))
     descriptions = _dev_descriptions(types.get(_FIELD_DESCRIPTION), dev_ids)
-    for num in sorted(types, key=lambda k: types[k].seqs[0]):
-        rows = types[num]
+    firsts = {num: int(rows.seqs[0]) for num, rows in types.items()}
+    firsts.update((num, int(done.seqs[0])) for num, done in small.items())
+    for num in sorted(firsts, key=firsts.__getitem__):
         profile = fp.message_profile(num)
         name = profile.name if profile is not None else str(num)
+        done = small.get(num)
+        if done is not None:
+            messages.frames[name] = _frame_from(
+                ["_seq", "_file", *done.names],
+                [done.seqs, files_of(done.seqs).astype(np.int64), *done.arrays],
+                len(done.seqs),
+            )
+            continue
+        rows = types[num]
         try:
             columns, lists, final = _decode_type(rows)
         except (
@@ -1608,7 +2057,9 @@ def decode_fit(
         ) as error:  # pragma: no cover - defensive
             problems.decode(0, f"message {name!r} could not be decoded ({error!r})")
             continue
+        rows.raw = {}  # free the raw columns that the profile replaced
         dev_names = _add_dev_columns(columns, rows, descriptions, dev_ids, messages)
+        rows.dev = []  # and the message bytes
         messages.frames[name] = _frame(
             num,
             columns,

@@ -45,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,6 +205,17 @@ def to_float(values: Sequence[Any]) -> tuple[np.ndarray, int]:
 
 
 _AWARE_RE = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
+_AWARE = re.compile(_AWARE_RE)
+
+
+def _all_zulu(texts: list[Any]) -> bool:
+    """Whether every text ends in ``Z`` (the usual case), counted in one pass in C."""
+    if None in texts:
+        return False
+    try:
+        return ("\0".join(texts) + "\0").count("Z\0") == len(texts)
+    except TypeError:  # a text that is not a string
+        return False
 
 
 def times_from_strings(texts: list[str | None]) -> tuple[pd.DatetimeIndex, int, int]:
@@ -216,22 +228,46 @@ def times_from_strings(texts: list[str | None]) -> tuple[pd.DatetimeIndex, int, 
         the number of present but unreadable texts, and the number of times
         without a zone (taken as UTC).
     """
-    series = pd.Series(texts, dtype=object)
-    parsed = pd.to_datetime(series, format="ISO8601", utc=True, errors="coerce")
-    failed = parsed.isna().to_numpy() & series.notna().to_numpy()
-    if failed.any():  # surrounding white space: strip all and parse again
-        series = series.str.strip()
-        parsed = pd.to_datetime(series, format="ISO8601", utc=True, errors="coerce")
+    # The checks on the texts are plain Python: cheaper than pandas' string
+    # methods, whose set-up cost dominates for the many small files.
+    used: list[Any] = list(texts)
+    parsed = pd.to_datetime(
+        pd.Series(used, dtype=object), format="ISO8601", utc=True, errors="coerce"
+    )
+    has_none = None in used
+    present = (
+        np.fromiter((t is not None for t in used), dtype=bool, count=len(used))
+        if has_none
+        else np.ones(len(used), dtype=bool)
+    )
+    if (parsed.isna().to_numpy() & present).any():
+        # surrounding white space: strip all and parse again
+        used = [t.strip() if isinstance(t, str) else None for t in used]
+        parsed = pd.to_datetime(
+            pd.Series(used, dtype=object), format="ISO8601", utc=True, errors="coerce"
+        )
     index = pd.DatetimeIndex(parsed).floor("us")
     ok = np.asarray(index.notna(), dtype=bool)
-    present = series.notna().to_numpy() & (series.fillna("") != "").to_numpy()
-    zulu = series.str.endswith("Z", na=False).to_numpy(dtype=bool)
-    rest = ok & ~zulu
-    naive = 0
-    if rest.any():
-        aware = series[rest].str.contains(_AWARE_RE, regex=True, na=False)
-        naive = int((~aware.to_numpy(dtype=bool)).sum())
+    if has_none or "" in used:
+        present = np.fromiter((t is not None and t != "" for t in used), bool, len(used))
+    if _all_zulu(used):
+        naive = 0
+    else:
+        aware = _AWARE.search
+        naive = sum(
+            1
+            for t, good in zip(used, ok.tolist(), strict=True)
+            if good and not t.endswith("Z") and aware(t) is None
+        )
     return index, int((present & ~ok).sum()), naive
+
+
+def _any_value(column: pd.Series) -> bool:
+    """Whether a column holds at least one value (not NaN / missing)."""
+    values = column.to_numpy()
+    if values.dtype == np.float64:
+        return not bool(np.isnan(values).all())
+    return bool(column.notna().any())
 
 
 def assemble_samples(
@@ -260,7 +296,8 @@ def assemble_samples(
             error_cls(path, f"time goes backwards {backwards} times; samples sorted by time"),
             meta.warnings,
         )
-    dupes = int(frame.index.duplicated().sum())
+    # strictly increasing times hold no duplicates (the common case: no search)
+    dupes = 0 if bool((steps > 0).all()) else int(frame.index.duplicated().sum())
     if dupes:
         handle_problem(
             policy,
@@ -271,16 +308,21 @@ def assemble_samples(
             meta.warnings,
         )
     samples = finalize_samples(frame)
-    has_pos = "lat_deg" in samples and bool(samples["lat_deg"].notna().any())
-    if ("distance_m" not in samples or samples["distance_m"].isna().all()) and has_pos:
+    # (the canonical columns are float64: plain numpy tests, cheaper than pandas')
+    present = set(samples.columns)
+    has_pos = "lat_deg" in present and _any_value(samples["lat_deg"])
+    has_dist = "distance_m" in present and _any_value(samples["distance_m"])
+    if not has_dist and has_pos:
         samples["distance_m"] = derive_distance(samples)
-    no_speed = "speed_mps" not in samples or bool(samples["speed_mps"].isna().all())
-    has_dist = "distance_m" in samples and bool(samples["distance_m"].notna().any())
+        has_dist = _any_value(samples["distance_m"])
+    no_speed = "speed_mps" not in present or not _any_value(samples["speed_mps"])
     if no_speed and (has_pos or has_dist):
         samples["speed_mps"] = derive_speed(samples)
         meta.speed_derived = True
     known = [c for c in SAMPLE_COLUMNS if c in samples.columns]
-    samples = samples[known + [c for c in samples.columns if c not in SAMPLE_COLUMNS]]
+    order = known + [c for c in samples.columns if c not in SAMPLE_COLUMNS]
+    if list(samples.columns) != order:
+        samples = samples[order]
     meta.start_time = pd.Timestamp(samples.index[0]).to_pydatetime()
     return samples
 
@@ -351,17 +393,36 @@ def _fill_extensions(nodes: Any, row: list[Any], slots: dict[Any, int]) -> None:
             row[slot] = node.text
 
 
-def _parse_gpx_stream(data: bytes, path: str | None) -> _Raw:
+#: Row slot of a ``<trkpt>`` child by local name (``_EXTENSIONS``: read its leaves).
+_EXTENSIONS, _OTHER = -1, -2
+_CHILD_SLOT: dict[str, int] = {"time": 0, "ele": 3, "speed": 4, "extensions": _EXTENSIONS}
+
+
+class _UndeclaredPrefixError(Exception):
+    """A track point holds an element with an undeclared namespace prefix."""
+
+
+def _undeclared(tag: Any) -> bool:
+    """Whether lxml kept ``prefix:name`` as the tag: the prefix was never declared."""
+    return isinstance(tag, str) and ":" in tag and not tag.startswith("{")
+
+
+def _parse_gpx_stream(data: bytes, path: str | None, *, stop_undeclared: bool = True) -> _Raw:
     """Read GPX with a hardened lxml ``iterparse``, one point at a time.
 
     Each ``<trkpt>`` is emptied once read, so memory stays small; all numbers
     and times are converted later in vectorised form. (The extension loop is
     :func:`_fill_extensions` written inline: this is the hot path.)
+
+    libxml2 reports an undeclared namespace prefix only at the end of the
+    document; with ``stop_undeclared`` the first such tag in a track point
+    (checked once per distinct tag) raises :class:`_UndeclaredPrefixError`
+    at once, so the repaired document is read without a wasted first pass.
     """
     raw = _Raw()
     append = raw.rows.append
     slots: dict[Any, int] = {}
-    names: dict[Any, str] = {}
+    child_slots: dict[Any, int] = {}
     width = len(_ROW_FIELDS)
     events = iterparse_safe(data, ("{*}trkpt", "{*}trkseg", "{*}trk", "{*}rte", "{*}wpt"))
     for _, el in events:
@@ -373,20 +434,21 @@ def _parse_gpx_stream(data: bytes, path: str | None) -> _Raw:
             row[2] = el.get("lon")
             for child in el:
                 ctag = child.tag
-                cname = names.get(ctag)
-                if cname is None:
-                    cname = names[ctag] = local_name(ctag) if isinstance(ctag, str) else ""
-                if cname == "time":
-                    row[0] = child.text
-                elif cname == "ele":
-                    row[3] = child.text
-                elif cname == "speed":
-                    row[4] = child.text
-                elif cname == "extensions":
+                cslot = child_slots.get(ctag)
+                if cslot is None:
+                    if stop_undeclared and _undeclared(ctag):
+                        raise _UndeclaredPrefixError(ctag)
+                    cname = local_name(ctag) if isinstance(ctag, str) else ""
+                    cslot = child_slots[ctag] = _CHILD_SLOT.get(cname, _OTHER)
+                if cslot >= 0:  # time, ele, speed: the last one wins
+                    row[cslot] = child.text
+                elif cslot == _EXTENSIONS:
                     for node in child.iterdescendants():
                         ntag = node.tag
                         slot = slots.get(ntag)
                         if slot is None:
+                            if stop_undeclared and _undeclared(ntag):
+                                raise _UndeclaredPrefixError(ntag)
                             slot = _extension_slot(ntag, slots)
                         if slot and row[slot] is None and not len(node):
                             row[slot] = node.text
@@ -416,6 +478,11 @@ def _parse_gpx_stream(data: bytes, path: str | None) -> _Raw:
     raw.creator = root.get("creator")
     raw.version = root.get("version")
     return raw
+
+
+def _parse_gpx_stream_full(data: bytes, path: str | None) -> _Raw:
+    """The stream reader without the early stop at undeclared prefixes."""
+    return _parse_gpx_stream(data, path, stop_undeclared=False)
 
 
 def _check_root(root: Any, path: str | None) -> None:
@@ -642,7 +709,16 @@ def _read_raw(data: bytes, path: str | None, method: str) -> _Raw:
         if not is_namespace_error(exc):
             raise syntax_error(exc, path, GpxError, "GPX") from None
         first = exc
+    except _UndeclaredPrefixError:
+        # the stream reader stopped early; without prefixes to declare, read in full
+        first = None
+    reader = _parse_gpx_stream_full if method == "stream" else _parse_gpx_gpxpy
     repaired, prefixes = declare_prefixes(data)
+    if not prefixes and first is None:
+        try:
+            return reader(data, path)
+        except etree.XMLSyntaxError as exc:
+            raise syntax_error(exc, path, GpxError, "GPX") from None
     if not prefixes:
         raise syntax_error(first, path, GpxError, "GPX") from None
     try:
@@ -720,4 +796,3 @@ def read_gpx(
     activity = parse_gpx(data, errors=errors, source_path=str(path), method=method)
     activity.meta.sha256 = hashlib.sha256(data).hexdigest()
     return activity
-
