@@ -139,7 +139,11 @@ class AnalysisResult:
 
 def _iso_times(values: pd.Series) -> list[str]:
     """ISO 8601 text of UTC times, as ``pd.Timestamp.isoformat`` writes them."""
-    times = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC":
+        times = pd.DatetimeIndex(values.array).as_unit("ns")  # already UTC: no parsing
+    else:
+        times = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
     ns = times.asi8
     if not (ns % 1_000_000_000).any():  # whole seconds, the usual case
         text = np.datetime_as_string(ns.view("datetime64[ns]").astype("datetime64[s]"), unit="s")

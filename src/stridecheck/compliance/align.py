@@ -49,7 +49,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-__all__ = ["Alignment", "align_steps", "fixed_alignment"]
+__all__ = ["AlignContext", "Alignment", "align_steps", "fixed_alignment"]
 
 IntArray = NDArray[np.intp]
 FloatArray = NDArray[np.float64]
@@ -292,6 +292,30 @@ def _first_best(values: FloatArray) -> int:
     return int(np.argmax(values >= values.max() - _TIE))
 
 
+class AlignContext:
+    """What aligning several sessions to one timeline shares (see :func:`align_steps`).
+
+    The per-kind cumulative counts and the look-ups of each step shape (kind,
+    length, widest window) depend on the timeline and the stretch cost only, so
+    scoring many candidate sessions against one activity builds them once.
+
+    Parameters
+    ----------
+    cumulative
+        For each kind code, the number of active seconds of that kind before
+        each second (length ``T + 1``, from :meth:`ActiveTimeline.cumulative`).
+    stretch_cost
+        As for :func:`align_steps`.
+    """
+
+    def __init__(self, cumulative: dict[int, IntArray], stretch_cost: float) -> None:
+        self.cumulative = cumulative
+        self.stretch_cost = stretch_cost
+        self.total = 0 if not cumulative else len(next(iter(cumulative.values()))) - 1
+        self.kinds = {code: _Kind.of(values) for code, values in cumulative.items()}
+        self.grid = _Grid(self.total, stretch_cost)
+
+
 def align_steps(
     step_kinds: IntArray,
     step_s: IntArray,
@@ -299,6 +323,7 @@ def align_steps(
     *,
     stretch_cost: float,
     max_stretch_s: int,
+    context: AlignContext | None = None,
 ) -> Alignment:
     """Find the step windows that maximise the objective (see module docs).
 
@@ -317,20 +342,30 @@ def align_steps(
         credited seconds (0 < c < 1).
     max_stretch_s
         A window may grow by ``max(p_i, max_stretch_s)`` at most. [s]
+    context
+        Shared work of earlier alignments to the same ``cumulative`` and
+        ``stretch_cost`` (:class:`AlignContext`); ignored when it was built for
+        other ones.
 
     Returns
     -------
     Alignment
     """
     n = len(step_kinds)
-    total = 0 if not cumulative else len(next(iter(cumulative.values()))) - 1
-    grid = _Grid(total, stretch_cost)
+    if (
+        context is None
+        or context.cumulative is not cumulative
+        or context.stretch_cost != stretch_cost
+    ):
+        context = AlignContext(cumulative, stretch_cost)
+    total = context.total
+    grid = context.grid
     values = np.empty((n + 1, total + 1))
     values[0] = -_LEAD_EPS * grid.grid_f
     unreached = _unreached_costs(step_s, stretch_cost)
     stop_step, stop_at = 0, _first_best(values[0])
     stop_value = float(values[0, stop_at]) - float(unreached[0])
-    kinds = {code: _Kind.of(cumulative[code]) for code in {int(k) for k in step_kinds}}
+    kinds = context.kinds
     costs = [
         _step_costs(
             i,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,6 +23,8 @@ Category = Literal["completed", "partial", "not_completed"]
 #: The categories, best first.
 CATEGORIES: tuple[Category, ...] = ("completed", "partial", "not_completed")
 
+_ZERO = dt.timedelta(0)
+
 
 def _number(value: float | None, digits: int = 1) -> float | None:
     if value is None or not math.isfinite(value):
@@ -30,7 +33,11 @@ def _number(value: float | None, digits: int = 1) -> float | None:
 
 
 def _iso(value: pd.Timestamp | None) -> str | None:
-    return None if value is None else value.tz_convert("UTC").isoformat()
+    if value is None:
+        return None
+    if value.utcoffset() == _ZERO:  # already UTC (the usual case): no conversion needed
+        return value.isoformat()
+    return value.tz_convert("UTC").isoformat()
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,20 @@ The formula (also in :func:`comply` and the methods text):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from stridecheck.activity import Activity
-from stridecheck.compliance.align import Alignment, align_steps, fixed_alignment
+from stridecheck.compliance.align import (
+    AlignContext,
+    Alignment,
+    align_steps,
+    fixed_alignment,
+)
 from stridecheck.compliance.explain import explain_messages
 from stridecheck.compliance.params import ComplianceParams
 from stridecheck.compliance.result import Category, SessionCompliance, StepCompliance, Verdict
@@ -233,6 +240,8 @@ def _align(
     step_s: np.ndarray,
     method: str,
     params: ComplianceParams,
+    *,
+    context: AlignContext | None = None,
 ) -> Alignment:
     total = len(timeline)
     if method == "fixed":
@@ -240,14 +249,22 @@ def _align(
         start = int(exercise[0]) if len(exercise) else 0
         return fixed_alignment(step_s, start, total)
     codes = np.array([_KIND_CODE[s.kind] for s in steps], dtype=np.intp)
-    cumulative = {code: timeline.cumulative(code) for code in (WALK, RUN)}
+    if context is None or context.stretch_cost != params.stretch_cost or context.total != total:
+        context = align_context(timeline, params)
     return align_steps(
         codes,
         step_s,
-        cumulative,
+        context.cumulative,
         stretch_cost=params.stretch_cost,
         max_stretch_s=params.max_stretch_s,
+        context=context,
     )
+
+
+def align_context(timeline: ActiveTimeline, params: ComplianceParams) -> AlignContext:
+    """What aligning sessions to one timeline shares (build once, score many sessions)."""
+    cumulative = {code: timeline.cumulative(code) for code in (WALK, RUN)}
+    return AlignContext(cumulative, params.stretch_cost)
 
 
 def _fraction(steps: list[StepCompliance], keep: list[bool]) -> float | None:
@@ -278,23 +295,83 @@ def comply_intervals(
     return _score_timeline(timeline, sess, ALIGN_METHODS[key], params or ComplianceParams())
 
 
-def _score_timeline(
-    timeline: ActiveTimeline, sess: Session, method_name: str, p: ComplianceParams
-) -> SessionCompliance:
-    """Score a timeline against a session (the work of :func:`comply_intervals`)."""
+@dataclass(frozen=True)
+class _Aligned:
+    """A session aligned to a timeline, and the score that follows (all a ranking needs)."""
+
+    steps: list[ConcreteStep]
+    step_s: NDArray[np.intp]
+    alignment: Alignment
+    #: seconds of each kind code in each step's window
+    in_window: dict[int, list[int]]
+    run_fraction: float | None
+    walk_fraction: float | None
+    score: float
+
+
+def _kind_fraction(
+    steps: list[ConcreteStep], step_s: NDArray[np.intp], matched: list[int], kind: str
+) -> float | None:
+    """Credited share of the prescribed time of one kind (``None``: none prescribed)."""
+    chosen = [i for i, step in enumerate(steps) if step.kind == kind]
+    prescribed = sum(float(step_s[i]) for i in chosen)
+    if prescribed <= 0:
+        return None
+    return sum(min(float(matched[i]), float(step_s[i])) for i in chosen) / prescribed
+
+
+def _align_session(
+    timeline: ActiveTimeline,
+    sess: Session,
+    method_name: str,
+    p: ComplianceParams,
+    context: AlignContext | None = None,
+) -> _Aligned:
+    """Align a session to a timeline and score it, without the per-step report."""
     steps = _unrolled(sess)[0]
-    kinds = timeline.kinds
     step_s = np.array([max(1, round(s.duration_s)) for s in steps], dtype=np.intp)
-    alignment = _align(timeline, steps, step_s, method_name, p)
+    alignment = _align(timeline, steps, step_s, method_name, p, context=context)
     bounds = alignment.bounds
-    cums = {code: timeline.cumulative(code) for code in (WALK, RUN, STOP, UNKNOWN)}
+    in_window = {
+        code: (cum[bounds[1:]] - cum[bounds[:-1]]).tolist()
+        for code, cum in ((c, timeline.cumulative(c)) for c in (WALK, RUN))
+    }
+    run_f = _kind_fraction(steps, step_s, in_window[RUN], "run")
+    walk_f = _kind_fraction(steps, step_s, in_window[WALK], "walk")
+    score = round(harmonic_score(run_f, walk_f), 1)
+    return _Aligned(steps, step_s, alignment, in_window, run_f, walk_f, score)
+
+
+def _score_timeline(
+    timeline: ActiveTimeline,
+    sess: Session,
+    method_name: str,
+    p: ComplianceParams,
+    *,
+    context: AlignContext | None = None,
+    aligned: _Aligned | None = None,
+) -> SessionCompliance:
+    """Score a timeline against a session (the work of :func:`comply_intervals`).
+
+    ``context``: from :func:`align_context` for this timeline and ``p``, shared
+    when several sessions are scored against it; ``aligned``: the session's
+    :func:`_align_session` result when it is already known.
+    """
+    if aligned is None:
+        aligned = _align_session(timeline, sess, method_name, p, context=context)
+    steps, step_s, alignment = aligned.steps, aligned.step_s, aligned.alignment
+    kinds = timeline.kinds
+    bounds = alignment.bounds
     exercise_idx = np.flatnonzero((kinds == WALK) | (kinds == RUN))
     exercise_end = int(exercise_idx[-1]) + 1 if len(exercise_idx) else 0
     breaks = _walk_breaks(steps)
     origin_b = int(bounds[0])
     starts, ends = timeline.step_times(bounds[:-1], bounds[1:])
     # seconds of each kind in each window, for all steps at once
-    in_window = {c: (cum[bounds[1:]] - cum[bounds[:-1]]).tolist() for c, cum in cums.items()}
+    in_window = dict(aligned.in_window)
+    for code in (STOP, UNKNOWN):
+        cum = timeline.cumulative(code)
+        in_window[code] = (cum[bounds[1:]] - cum[bounds[:-1]]).tolist()
     results: list[StepCompliance] = []
     for i, step in enumerate(steps):
         a, b = int(bounds[i]), int(bounds[i + 1])
@@ -344,10 +421,9 @@ def _score_timeline(
                 intensity_evaluated_s=evaluated,
             )
         )
-    run_f = _fraction(results, [s.kind == "run" for s in results])
-    walk_f = _fraction(results, [s.kind == "walk" for s in results])
+    run_f, walk_f = aligned.run_fraction, aligned.walk_fraction
     break_f = _fraction(results, breaks)
-    score = round(harmonic_score(run_f, walk_f), 1)
+    score = aligned.score
     evaluated_s = sum(s.intensity_evaluated_s for s in results if s.intensity_pct is not None)
     intensity_pct = (
         sum(
@@ -461,6 +537,19 @@ def comply(
     return comply_intervals(intervals, session, activity=activity, method=method, params=params)
 
 
+#: Added to a score's upper bound before rounding it like scores, against float rounding.
+_CAP_SLACK = 1e-9
+
+
+def _scored_totals(session: Session) -> dict[str, float]:
+    """Prescribed seconds per kind as scoring counts them (whole seconds, at least 1 a step)."""
+    totals = dict.fromkeys(("run", "walk"), 0.0)
+    for step in _unrolled(session)[0]:
+        if step.kind in totals:
+            totals[step.kind] += float(max(1, round(step.duration_s)))
+    return totals
+
+
 def _distinct_sessions(sessions: Sequence[Session]) -> list[Session]:
     seen: dict[tuple[Any, ...], Session] = {}
     for s in sessions:
@@ -515,31 +604,37 @@ def best_session(
 
     candidates = _distinct_sessions(sessions)
     prescribed = [_unrolled(c)[1] for c in candidates]
-
-    def bound(i: int) -> float:
-        # credited time never exceeds the time done: an upper bound of the score
-        shares = [
-            None if prescribed[i][k] <= 0 else min(1.0, done[k] / prescribed[i][k])
-            for k in ("run", "walk")
-        ]
-        return harmonic_score(shares[0], shares[1])
-
-    bounds = [bound(i) for i in range(len(candidates))]
-    order = sorted(range(len(candidates)), key=lambda i: (-bounds[i], i))
+    scored = [_scored_totals(c) for c in candidates]
 
     def misfit(i: int) -> float:
         # equal scores: the session whose run and walk totals are closest to what was done
         return sum(abs(done[k] - prescribed[i][k]) for k in ("run", "walk"))
 
-    best: tuple[tuple[float, float, int], SessionCompliance] | None = None
+    def cap(i: int) -> float:
+        # credited time never exceeds the time done: the highest score the session can get
+        shares = [
+            None if scored[i][k] <= 0 else min(1.0, done[k] / scored[i][k])
+            for k in ("run", "walk")
+        ]
+        return round(harmonic_score(shares[0], shares[1]) + _CAP_SLACK, 1)
+
+    caps = [cap(i) for i in range(len(candidates))]
+    misfits = [misfit(i) for i in range(len(candidates))]
+    # likely winners first (highest cap, then closest totals), so the rest are mostly skipped
+    order = sorted(range(len(candidates)), key=lambda i: (-caps[i], misfits[i], i))
+    method_name = ALIGN_METHODS[key]
+    context = align_context(timeline, p) if method_name != "fixed" else None
+    # rank by score alone; the full report is written for the winner only
+    best: tuple[tuple[float, float, int], _Aligned, Session] | None = None
     for i in order:
-        if best is not None and bounds[i] < best[1].score:
-            break
+        if best is not None and (caps[i], -misfits[i], -i) < best[0]:
+            continue  # even its highest score would not rank above the best so far
         if not _unrolled(candidates[i])[0]:
             raise ValueError(f"session {candidates[i].id!r} has no steps")
-        result = _score_timeline(timeline, candidates[i], ALIGN_METHODS[key], p)
-        rank = (result.score, -misfit(i), -i)
+        aligned = _align_session(timeline, candidates[i], method_name, p, context)
+        rank = (aligned.score, -misfits[i], -i)
         if best is None or rank > best[0]:
-            best = (rank, result)
+            best = (rank, aligned, candidates[i])
     assert best is not None
-    return best[1].session_id, best[1]
+    result = _score_timeline(timeline, best[2], method_name, p, aligned=best[1])
+    return result.session_id, result

@@ -219,9 +219,10 @@ def build_intervals(
         pace = np.where(moving & (speed >= _MIN_PACE_SPEED_MPS), 1000.0 / speed, np.nan)
 
     t0_ns = int(ev.time.asi8[0])
+    # every column is a fresh array: no copies; keys in INTERVAL_COLUMNS order (no reindexing)
     frame = pd.DataFrame(
         {
-            "kind": np.array(KINDS, dtype=object)[iv_kind],
+            "kind": pd.array(np.array(KINDS, dtype=object)[iv_kind], dtype="str"),
             "start": _utc_times(t0_ns, iv_start),
             "end": _utc_times(t0_ns, iv_end),
             "duration_s": duration.astype(float),
@@ -232,7 +233,7 @@ def build_intervals(
             "mean_cadence_spm": cad,
             "confidence": np.clip(conf, 0.0, 1.0),
         },
-        columns=list(INTERVAL_COLUMNS),
+        copy=False,
     )
     return frame, iv_start, iv_end
 
