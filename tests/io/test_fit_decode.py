@@ -134,6 +134,26 @@ def test_few_rows_path_equals_vectorised(corpus_dir: Path, rel: Path, monkeypatc
             _assert_frames_identical(rowwise.frames[name], frame, f"{rel}:{name}")
 
 
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("rel", corpus_files("fit", max_bytes=3_000_000))
+def test_block_frames_equal_pandas_construction(corpus_dir: Path, rel: Path, monkeypatch) -> None:
+    """Frames built from ready blocks equal ``DataFrame._from_arrays``, block layout too."""
+    data = _read(corpus_dir / rel)
+    try:
+        fast = _decode_quiet(data)
+    except StrideCheckError:
+        pytest.skip("not a decodable FIT file")
+    with monkeypatch.context() as patch:
+        patch.setattr(fit_decode, "_FROM_BLOCKS", None)
+        general = _decode_quiet(data)
+    assert list(fast.frames) == list(general.frames)
+    for name, frame in general.frames.items():
+        _assert_frames_identical(fast.frames[name], frame, f"{rel}:{name}")
+        blocks = sorted(str(block.dtype) for block in fast.frames[name]._mgr.blocks)
+        assert blocks == sorted(str(block.dtype) for block in frame._mgr.blocks)
+
+
 def test_few_rows_path_is_taken_and_falls_back(monkeypatch) -> None:
     """Small types go row by row; a type it cannot handle (arrays) takes the vectorised path."""
     taken: list[int] = []

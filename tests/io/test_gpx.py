@@ -20,9 +20,11 @@ from stridecheck.errors import (
     StrideCheckError,
     StrideCheckWarning,
 )
+from stridecheck.io import gpx as gpx_module
 from stridecheck.io import read
 from stridecheck.io.gpx import METHODS, parse_gpx, read_gpx
 from stridecheck.io.gpx_write import write_gpx
+from stridecheck.io.xml import prepare_xml
 
 GPX11 = 'version="1.1" creator="unit" xmlns="http://www.topografix.com/GPX/1/1"'
 TPX1 = 'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1"'
@@ -496,3 +498,81 @@ def test_fuzzed_gpx_gives_activity_or_stridecheck_error(
             continue
         assert isinstance(act, Activity)
         assert len(act.samples) > 0
+
+
+# --- numpy fast path of the time texts --------------------------------------------------
+
+
+def _general_times(texts: list) -> tuple:
+    """times_from_strings without its numpy fast path."""
+    original = gpx_module._simple_zulu_times
+    gpx_module._simple_zulu_times = lambda texts: None
+    try:
+        return gpx_module.times_from_strings(texts)
+    finally:
+        gpx_module._simple_zulu_times = original
+
+
+def _assert_same_times(texts: list) -> None:
+    fast = gpx_module.times_from_strings(texts)
+    general = _general_times(texts)
+    pd.testing.assert_index_equal(fast[0], general[0], exact=True)
+    assert fast[1:] == general[1:]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("rel", corpus_files("gpx"))
+def test_simple_time_path_equals_general_on_corpus(corpus_dir: Path, rel: Path) -> None:
+    data = (corpus_dir / rel).read_bytes()
+    if rel.suffix == ".gz":
+        import gzip
+
+        data = gzip.decompress(data)
+    try:
+        prepared = prepare_xml(data, None, GpxError)
+        texts = list(gpx_module._read_raw(prepared, None, "stream").columns()["time"])
+    except StrideCheckError:
+        pytest.skip("not a readable GPX file")
+    _assert_same_times(texts)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["2024-05-04T07:00:00Z", "2024-05-04T07:00:01Z"],
+        ["2024-05-04T07:00:00.5Z", "2024-05-04T07:00:01.5Z"],
+        ["2024-05-04T07:00:00.123456Z"],
+        ["2024-05-04T07:00:00.1234567Z"],
+        ["2024-05-04T07:00:00Z", "2024-05-04T07:00:01.5Z"],
+        ["2024-05-04T07:00:00Z", None],
+        ["2024-05-04T07:00:00Z", ""],
+        ["2024-05-04T24:00:00Z"],
+        ["2024-05-04T23:59:60Z"],
+        ["2024-02-30T00:00:00Z"],
+        ["2024-05-04 07:00:00Z"],
+        ["2024-05-04T07:00:00+02:00"],
+        ["2024-05-04T07:00:00"],
+        ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"],
+        ["2024-05-04T07:00:0xZ"],
+        ["2024-05-04T07:00:00Z", "2024-05-04T07:00:00Z"],
+        ["2024-05-04T07:00:00Z", "2024-05-04T07:00:01Zx"[:-2]],
+        ["２024-05-04T07:00:00Z"],
+    ],
+)
+def test_simple_time_path_equals_general(texts: list) -> None:
+    _assert_same_times(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="0123456789-:T.Z +", min_size=18, max_size=28)
+        | st.datetimes(timezones=st.just(dt.UTC)).map(
+            lambda t: t.strftime("%Y-%m-%dT%H:%M:%S") + ("Z" if t.microsecond % 2 else ".5Z")
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_simple_time_path_equals_general_fuzzed(texts: list) -> None:
+    _assert_same_times(texts)

@@ -65,9 +65,52 @@ def derive_distance(samples: pd.DataFrame) -> pd.Series:
         if len(idx) > 1:
             step[1:] = haversine_m(lat[idx[:-1]], lon[idx[:-1]], lat[idx[1:]], lon[idx[1:]])
         out[idx] = np.cumsum(step)
-        # carry the distance over positionless samples after the first fix
-        out = pd.Series(out).ffill().to_numpy()
+        if len(idx) < len(out):
+            # carry the distance over positionless samples after the first fix
+            out = _ffill(out)
     return pd.Series(out, index=samples.index, name="distance_m")
+
+
+def _ffill(values: np.ndarray) -> np.ndarray:
+    """Forward-fill NaN with the last value before it (``Series.ffill`` in numpy)."""
+    where = np.where(np.isnan(values), -1, np.arange(len(values)))
+    np.maximum.accumulate(where, out=where)
+    return np.where(where >= 0, values[np.maximum(where, 0)], np.nan)
+
+
+#: Largest number of samples in one median window for the numpy path (else pandas').
+_MAX_WINDOW_SAMPLES = 64
+
+
+def _centred_time_median(
+    t_ns: np.ndarray, values: np.ndarray, window_ns: int
+) -> np.ndarray | None:
+    """Centred rolling median over a time window, NaN skipped (``min_periods=1``).
+
+    The window of sample ``i`` holds the samples ``j`` with
+    ``t_i - window/2 < t_j <= t_i + window/2`` (pandas' centred time window).
+    Returns ``None`` when the numpy path does not apply (odd window in ns,
+    windows of more than :data:`_MAX_WINDOW_SAMPLES` samples), so the caller
+    uses pandas.
+    """
+    if window_ns % 2:
+        return None
+    half = window_ns // 2
+    lo = np.searchsorted(t_ns, t_ns - half, side="right")
+    hi = np.searchsorted(t_ns, t_ns + half, side="right")
+    sizes = hi - lo
+    width = int(sizes.max())
+    if width > _MAX_WINDOW_SAMPLES:
+        return None
+    padded = np.concatenate([values, np.full(width, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width)[lo]
+    windows = np.where(np.arange(width) < sizes[:, None], windows, np.nan)
+    windows.sort(axis=1)  # NaN last
+    count = width - np.isnan(windows).sum(axis=1)
+    rows = np.arange(len(values))
+    low = windows[rows, np.maximum(count - 1, 0) // 2]
+    high = windows[rows, np.minimum(count // 2, width - 1)]
+    return np.where(count > 0, (low + high) / 2, np.nan)
 
 
 def derive_speed(
@@ -105,10 +148,22 @@ def derive_speed(
     if n < 2:
         return pd.Series(np.nan if n == 0 else 0.0, index=samples.index, name="speed_mps")
     t = (samples.index - samples.index[0]).total_seconds().to_numpy(dtype=float)
-    raw = np.gradient(dist, t) if np.all(np.diff(t) > 0) else np.full(n, np.nan)
+    increasing = bool(np.all(np.diff(t) > 0))
+    raw = np.gradient(dist, t) if increasing else np.full(n, np.nan)
     raw = np.where(np.isfinite(raw) & (raw >= 0) & (raw <= max_speed_mps), raw, np.nan)
-    series = pd.Series(raw, index=samples.index)
     window = pd.Timedelta(seconds=window_s)
+    fast = None
+    if increasing and isinstance(samples.index, pd.DatetimeIndex):
+        try:
+            t_ns = samples.index.as_unit("ns").asi8
+        except (ValueError, OverflowError):  # outside the nanosecond range: pandas' path
+            t_ns = None
+        if t_ns is not None:
+            fast = _centred_time_median(t_ns, raw, int(window.value))
+        if fast is not None:
+            fast[~np.isfinite(dist)] = np.nan
+            return pd.Series(fast, index=samples.index, name="speed_mps")
+    series = pd.Series(raw, index=samples.index)
     smooth = series.rolling(window, min_periods=1, center=True).median()
     smooth[~np.isfinite(dist)] = np.nan
     return smooth.rename("speed_mps")

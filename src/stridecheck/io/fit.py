@@ -36,12 +36,19 @@ Mapping rules
   computed with :func:`~stridecheck.io.derive.derive_speed` and
   ``meta.speed_derived`` is set.
 - Developer fields of records become ``dev_<name>`` columns with the unit the
-  file names appended (``dev_leg_spring_stiffness_kn_m``).
+  file names appended (``dev_leg_spring_stiffness_kn_m``), except a developer
+  field named exactly ``rsc_running`` (any application id): the footpod's
+  walking / running bit that :func:`stridecheck.io.fit_write.write_fit` writes
+  (uint8: 1 running, 0 walking, 255 unknown). It becomes the column
+  :data:`RSC_RUNNING_COLUMN` (``rsc_running``, float: 1.0 running, 0.0
+  walking, NaN unknown or any other value), the column a live recording has and
+  the segmenter reads as device evidence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import os
 from typing import Any
@@ -70,6 +77,7 @@ from stridecheck.io.fit_messages import FitMessages
 from stridecheck.io.fit_sdk import decode_fit_sdk, read_fit_header, snake_case
 
 __all__ = [
+    "RSC_RUNNING_COLUMN",
     "STEP_SPORTS",
     "STEP_SUB_SPORTS",
     "VARIABLE_MAP",
@@ -130,6 +138,11 @@ STEP_SUB_SPORTS: frozenset[str] = frozenset(
 )
 
 _TIMER_STOPS = frozenset({"stop", "stop_all", "stop_disable", "stop_disable_all"})
+_TIMER_TYPES = _TIMER_STOPS | {"start"}
+
+#: Sample column of the footpod's walking / running bit (1.0 running, 0.0 walking,
+#: NaN unknown), read from a record developer field of exactly this name.
+RSC_RUNNING_COLUMN = "rsc_running"
 _SEMICIRCLE_LIMIT = 2**31
 
 
@@ -214,6 +227,98 @@ def _decode(data: bytes, policy: ErrorPolicy, source_path: str | None) -> FitMes
     return msgs
 
 
+# --------------------------------------------------------------------------- message tables
+
+
+class _Rows:
+    """The rows of one message type in file (``_seq``) order, read column by column.
+
+    A thin view on a :class:`FitMessages` frame: columns are taken out only when
+    asked for, as arrays, so the few-row message types (``file_id``, ``session``,
+    ``event`` ...) cost a handful of lookups instead of DataFrame operations.
+    """
+
+    __slots__ = ("_cells", "frame", "n", "names", "order")
+
+    def __init__(self, frame: pd.DataFrame | None) -> None:
+        self.frame = frame if frame is not None else _EMPTY
+        self.n = len(self.frame)
+        #: Column name -> position (a dict: lookups in a pandas Index are slow).
+        self.names: dict[str, int] = {
+            name: i for i, name in enumerate(self.frame.columns.tolist())
+        }
+        self.order: np.ndarray | None = None
+        self._cells: np.ndarray | None = None
+        if self.n > 1 and "_seq" in self.names:
+            seq = self.frame["_seq"].to_numpy()
+            if not bool((seq[1:] > seq[:-1]).all()):
+                self.order = np.argsort(seq, kind="stable")
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def __len__(self) -> int:
+        return self.n
+
+    def series(self, name: str) -> pd.Series:
+        """Column ``name`` in file order, on a fresh ``RangeIndex``."""
+        column = self.frame[name]
+        if self.order is not None:
+            column = column.take(self.order)
+        if not isinstance(column.index, pd.RangeIndex) or column.index.start != 0:
+            column = column.reset_index(drop=True)
+        return column
+
+    def values(self, name: str) -> list[Any]:
+        """Column ``name`` in file order as Python objects (``None`` when absent)."""
+        if name not in self.names:
+            return [None] * self.n
+        if self.n <= _SMALL_ROWS:
+            if self._cells is None:  # one conversion for all columns of a small table
+                cells = self.frame.to_numpy(dtype=object)
+                self._cells = cells if self.order is None else cells[self.order]
+            return list(self._cells[:, self.names[name]])
+        return self.series(name).tolist()
+
+    def floats(self, name: str) -> np.ndarray:
+        """Column ``name`` in file order as float64 (NaN where not a number)."""
+        column = self.series(name)
+        if column.dtype == np.float64:
+            return column.to_numpy()
+        return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+
+    def ns(self, name: str) -> np.ndarray:
+        """Column ``name`` (times) in file order as UTC nanoseconds (NaT as int64 min)."""
+        column = self.series(name)
+        if column.dtype.kind == "M":  # datetime64, naive (taken as UTC) or aware
+            return column.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        return pd.DatetimeIndex(pd.to_datetime(column, utc=True)).as_unit("ns").asi8
+
+    def first(self, name: str) -> Any:
+        """The first non-missing value of ``name`` in the frame's own row order."""
+        if name not in self.names:
+            return None
+        values = self.values(name) if self.order is None else self.frame[name].tolist()
+        for value in values:
+            if not _missing(value):
+                return value
+        return None
+
+
+_EMPTY = pd.DataFrame({"_seq": pd.Series(dtype="int64")})
+#: Tables with at most this many rows are read as one block of Python objects.
+_SMALL_ROWS = 64
+
+
+def _missing(value: Any) -> bool:
+    """Whether pandas counts ``value`` as missing (``None``, NaN, NaT, NA)."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating | np.datetime64 | np.timedelta64):
+        return bool(pd.isna(value))
+    return value is pd.NaT or value is pd.NA
+
+
 # --------------------------------------------------------------------------- mapping
 
 
@@ -242,19 +347,15 @@ def activity_from_messages(
     """
     policy = ErrorPolicy.coerce(policy)
     warnings_: list[str] = list(msgs.warnings)
-    file_type = _file_type(msgs)
-    sessions = _sessions(msgs)
-    records = msgs.frame("record")
+    file_id = _Rows(msgs.frames.get("file_id"))
+    file_type = _file_type(file_id)
+    sessions = _Rows(msgs.frames.get("session"))
+    records = _Records(msgs.frames.get("record"))
+    n_untimed = records.n_untimed
     if file_type not in (None, "activity"):
         what = "a planned route" if file_type == "course" else "no activity samples"
         raise EmptyActivityError(source_path, f"FIT file of type {file_type} holds {what}")
-    if "timestamp" in records.columns:
-        n_untimed = int(records["timestamp"].isna().sum())
-        records = records[records["timestamp"].notna()]
-    else:
-        n_untimed = len(records)
-        records = records.iloc[0:0]
-    if len(records) == 0:
+    if records.n == 0:
         found = (
             f"{n_untimed} record messages, none with a timestamp"
             if n_untimed
@@ -273,8 +374,15 @@ def activity_from_messages(
     if file_type is None:
         warnings_.append(f"{_name(source_path)}: FIT file has no file_id; read as an activity")
     sport, sub_sport = _sport(msgs, sessions)
+    events = _Rows(msgs.frames.get("event"))
     samples = _samples(
-        records, msgs, sessions=sessions, sport=sport, sub_sport=sub_sport, warnings_=warnings_
+        records,
+        msgs,
+        sessions=sessions,
+        events=events,
+        sport=sport,
+        sub_sport=sub_sport,
+        warnings_=warnings_,
     )
     meta = ActivityMeta(
         source_format="fit", source_path=source_path, sport=sport, sub_sport=sub_sport
@@ -286,7 +394,7 @@ def activity_from_messages(
             samples["speed_mps"] = derive_speed(samples)
             samples = finalize_samples(samples)
             meta.speed_derived = True
-    _fill_device(meta, msgs)
+    _fill_device(meta, file_id)
     meta.start_time = pd.Timestamp(samples.index[0]).to_pydatetime()
     meta.warnings = warnings_
     meta.extra.update(
@@ -298,17 +406,17 @@ def activity_from_messages(
             "decoder_profile_version": msgs.profile_version,
         }
     )
-    created = _first(msgs.frame("file_id"), "time_created")
+    created = file_id.first("time_created")
     if isinstance(created, pd.Timestamp) and not pd.isna(created):
         meta.extra["time_created"] = created.to_pydatetime()
     return Activity(
         samples=samples,
         meta=meta,
-        laps=_side_table(msgs, "lap", LAP_MAP, LAP_COLUMNS),
-        events=_side_table(msgs, "event", EVENT_MAP, EVENT_COLUMNS),
-        device_splits=_side_table(msgs, "split", SPLIT_MAP, SPLIT_COLUMNS),
+        laps=_side_table(_Rows(msgs.frames.get("lap")), LAP_MAP, LAP_COLUMNS),
+        events=_side_table(events, EVENT_MAP, EVENT_COLUMNS),
+        device_splits=_side_table(_Rows(msgs.frames.get("split")), SPLIT_MAP, SPLIT_COLUMNS),
         workout=_workout(msgs),
-        rr_intervals=_rr_intervals(msgs),
+        rr_intervals=_rr_intervals(msgs, records),
     )
 
 
@@ -316,23 +424,11 @@ def _name(source_path: str | None) -> str:
     return source_path if source_path is not None else "<bytes>"
 
 
-def _first(frame: pd.DataFrame, column: str) -> Any:
-    if column not in frame.columns:
-        return None
-    values = frame[column].dropna()
-    return values.iloc[0] if len(values) else None
-
-
-def _file_type(msgs: FitMessages) -> str | None:
-    value = _first(msgs.frame("file_id"), "type")
+def _file_type(file_id: _Rows) -> str | None:
+    value = file_id.first("type")
     if value is None:
         return None
     return str(value)
-
-
-def _sessions(msgs: FitMessages) -> pd.DataFrame:
-    sessions = msgs.frame("session")
-    return sessions.sort_values("_seq", kind="stable").reset_index(drop=True)
 
 
 def _text(value: Any) -> str | None:
@@ -341,38 +437,56 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _sport(msgs: FitMessages, sessions: pd.DataFrame) -> tuple[str | None, str | None]:
+def _unique(values: list[Any]) -> list[str]:
+    """The distinct non-missing values in order of appearance, as text."""
+    seen: dict[Any, None] = {}
+    for value in values:
+        if not _missing(value):
+            seen.setdefault(value, None)
+    return [str(value) for value in seen]
+
+
+def _sport(msgs: FitMessages, sessions: _Rows) -> tuple[str | None, str | None]:
     """Sport and sub-sport: the sessions' when they agree, else ``multisport``."""
-    for frame in (sessions, msgs.frame("sport")):
-        if "sport" not in frame.columns or frame["sport"].dropna().empty:
+    for source in (sessions, "sport"):
+        rows = source if isinstance(source, _Rows) else _Rows(msgs.frames.get(source))
+        if "sport" not in rows:
             continue
-        sports = [str(s) for s in frame["sport"].dropna().unique()]
-        sub = (
-            [str(s) for s in frame["sub_sport"].dropna().unique()]
-            if "sub_sport" in frame.columns
-            else []
-        )
+        sports = _unique(rows.values("sport"))
+        if not sports:
+            continue
+        sub = _unique(rows.values("sub_sport")) if "sub_sport" in rows else []
         if len(sports) == 1:
             return sports[0], sub[0] if len(sub) == 1 else None
         return "multisport", None
     return None, None
 
 
-def _session_summaries(sessions: pd.DataFrame) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for _, row in sessions.iterrows():
-        out.append(
-            {
-                "sport": _text(row.get("sport")),
-                "sub_sport": _text(row.get("sub_sport")),
-                "start": _ts(row.get("start_time")),
-                "end": _ts(row.get("timestamp")),
-                "duration_s": _num(row.get("total_elapsed_time")),
-                "timer_s": _num(row.get("total_timer_time")),
-                "distance_m": _num(row.get("total_distance")),
-            }
+def _session_summaries(sessions: _Rows) -> list[dict[str, Any]]:
+    columns = {
+        key: sessions.values(field)
+        for key, field in (
+            ("sport", "sport"),
+            ("sub_sport", "sub_sport"),
+            ("start", "start_time"),
+            ("end", "timestamp"),
+            ("duration_s", "total_elapsed_time"),
+            ("timer_s", "total_timer_time"),
+            ("distance_m", "total_distance"),
         )
-    return out
+    }
+    return [
+        {
+            "sport": _text(columns["sport"][i]),
+            "sub_sport": _text(columns["sub_sport"][i]),
+            "start": _ts(columns["start"][i]),
+            "end": _ts(columns["end"][i]),
+            "duration_s": _num(columns["duration_s"][i]),
+            "timer_s": _num(columns["timer_s"][i]),
+            "distance_m": _num(columns["distance_m"][i]),
+        }
+        for i in range(len(sessions))
+    ]
 
 
 def _ts(value: Any) -> dt.datetime | None:
@@ -389,23 +503,27 @@ def _num(value: Any) -> float | None:
     return None if np.isnan(out) else out
 
 
-def _fill_device(meta: ActivityMeta, msgs: FitMessages) -> None:
-    file_id = msgs.frame("file_id")
+def _fill_device(meta: ActivityMeta, file_id: _Rows) -> None:
     if len(file_id) == 0:
         return
-    row = file_id.sort_values("_seq").iloc[0]
-    meta.manufacturer = _id_text(row.get("manufacturer"))
+
+    def first_row(column: str) -> Any:
+        return file_id.values(column)[0]
+
+    meta.manufacturer = _id_text(first_row("manufacturer"))
     product: str | None = None
-    for column in file_id.columns:
-        if column.endswith("_product") and isinstance(row.get(column), str):
-            product = str(row[column])
-            break
+    for column in file_id.names:
+        if column.endswith("_product"):
+            value = first_row(column)
+            if isinstance(value, str):
+                product = value
+                break
     if product is None:
-        product = _id_text(row.get("product"))
+        product = _id_text(first_row("product"))
         if product is None:
-            product = _id_text(row.get("product_name"))
+            product = _id_text(first_row("product_name"))
     meta.product = product
-    meta.serial_number = _id_text(row.get("serial_number"))
+    meta.serial_number = _id_text(first_row("serial_number"))
 
 
 def _id_text(value: Any) -> str | None:
@@ -419,23 +537,53 @@ def _id_text(value: Any) -> str | None:
 # --------------------------------------------------------------------------- samples
 
 
+class _Records(_Rows):
+    """``record`` rows with a timestamp, in file order."""
+
+    __slots__ = ("n_untimed", "seq", "time_ns")
+
+    def __init__(self, frame: pd.DataFrame | None) -> None:
+        super().__init__(frame)
+        self.n_untimed = 0
+        self.time_ns = np.zeros(0, dtype=np.int64)
+        self.seq = np.zeros(0, dtype=np.int64)
+        if "timestamp" not in self:
+            self.n_untimed = self.n
+            self.n = 0
+            self.order = np.zeros(0, dtype=np.intp)
+            return
+        time_ns = self.ns("timestamp")
+        timed = time_ns != np.iinfo(np.int64).min
+        if not timed.all():
+            self.n_untimed = int((~timed).sum())
+            keep = np.flatnonzero(timed)
+            self.order = keep if self.order is None else self.order[keep]
+            self.n = len(keep)
+            time_ns = time_ns[keep]
+        self.time_ns = time_ns
+        if "_seq" in self:
+            self.seq = self.series("_seq").to_numpy()
+
+
 def _samples(
-    records: pd.DataFrame,
+    records: _Records,
     msgs: FitMessages,
     *,
-    sessions: pd.DataFrame,
+    sessions: _Rows,
+    events: _Rows,
     sport: str | None,
     sub_sport: str | None,
     warnings_: list[str],
 ) -> pd.DataFrame:
-    records = records.sort_values("_seq", kind="stable")
-    index = pd.DatetimeIndex(records["timestamp"]).tz_convert("UTC")
+    index = pd.DatetimeIndex(records.time_ns.view("datetime64[ns]")).tz_localize("UTC")
     columns: dict[str, np.ndarray] = {}
     for field, column in VARIABLE_MAP.items():
-        if field not in records.columns:
+        if field not in records:
             continue
-        values = pd.to_numeric(records[field], errors="coerce").to_numpy(dtype=float)
-        values = values * _UNIT_FACTOR.get(field, 1.0)
+        values = records.floats(field)
+        factor = _UNIT_FACTOR.get(field)
+        if factor is not None:
+            values = values * factor
         if column in columns:
             current = columns[column]
             columns[column] = np.where(np.isnan(current), values, current)
@@ -443,22 +591,34 @@ def _samples(
             columns[column] = values
     _clean_positions(columns, warnings_)
     _cadence(columns, records, index=index, sessions=sessions, sport=sport, sub_sport=sub_sport)
-    for name in records.columns:
+    for name in records.names:
         if not name.startswith("dev_"):
             continue
         dev = msgs.developer_fields.get(name)
+        if dev is not None and dev.name == RSC_RUNNING_COLUMN:
+            columns[RSC_RUNNING_COLUMN] = _rsc_running(records.floats(name))
+            continue
         column = name
         if dev is not None and dev.units:
             unit = snake_case(dev.units.replace("%", " percent ").lower())
             column = f"{name}_{unit}" if unit != "field" else name
         if column in columns:
             column = name
-        columns[column] = records[name].to_numpy()
-    frame = pd.DataFrame(columns, index=index)
-    frame["timer_running"] = _timer_running(index, msgs)
-    frame.index.name = "time"
+        columns[column] = records.series(name).to_numpy()
+    columns["timer_running"] = _timer_running(records.time_ns, events)
+    index = index.rename("time")
+    if all(values.dtype.kind in "biuf" for values in columns.values()):
+        # own copies: some arrays are (read-only) views of the decoder's frames
+        frame = _frame_of(tuple(columns), [np.array(v) for v in columns.values()], index)
+    else:  # object columns go through pandas' inference (strings become ``str``)
+        frame = pd.DataFrame(columns, index=index)
     frame = _merge_duplicates(frame, warnings_)
     return finalize_samples(frame)
+
+
+def _rsc_running(values: np.ndarray) -> np.ndarray:
+    """The footpod's walking / running bit: 1.0 running, 0.0 walking, NaN unknown."""
+    return np.where((values == 0.0) | (values == 1.0), values, np.nan)
 
 
 def _clean_positions(columns: dict[str, np.ndarray], warnings_: list[str]) -> None:
@@ -482,47 +642,40 @@ def _is_step_sport(sport: str | None, sub_sport: str | None) -> bool:
 
 
 def _sample_sports(
-    index: pd.DatetimeIndex, sessions: pd.DataFrame, sport: str | None, sub_sport: str | None
+    index: pd.DatetimeIndex, sessions: _Rows, sport: str | None, sub_sport: str | None
 ) -> np.ndarray:
     """Whether each sample belongs to a foot sport, by the session it falls in."""
     default = _is_step_sport(sport, sub_sport)
     out = np.full(len(index), default)
     if len(sessions) < 2 or "start_time" not in sessions or "sport" not in sessions:
         return out
-    starts = pd.DatetimeIndex(sessions["start_time"])
-    order = np.argsort(starts.asi8, kind="stable")
-    valid = [i for i in order if not pd.isna(starts[i])]
-    if not valid:
+    start_ns = sessions.ns("start_time")
+    order = np.argsort(start_ns, kind="stable")
+    valid = order[start_ns[order] != np.iinfo(np.int64).min]
+    if len(valid) == 0:
         return out
-    start_ns = starts.asi8[valid]
-    pos = np.searchsorted(start_ns, index.asi8, side="right") - 1
+    pos = np.searchsorted(start_ns[valid], index.as_unit("ns").asi8, side="right") - 1
     pos = np.clip(pos, 0, len(valid) - 1)
-    flags = np.array(
-        [
-            _is_step_sport(
-                _text(sessions["sport"].iloc[i]),
-                _text(sessions["sub_sport"].iloc[i]) if "sub_sport" in sessions else None,
-            )
-            for i in valid
-        ]
-    )
+    sports = sessions.values("sport")
+    subs = sessions.values("sub_sport")
+    flags = np.array([_is_step_sport(_text(sports[i]), _text(subs[i])) for i in valid])
     return flags[pos]
 
 
 def _cadence(
     columns: dict[str, np.ndarray],
-    records: pd.DataFrame,
+    records: _Records,
     *,
     index: pd.DatetimeIndex,
-    sessions: pd.DataFrame,
+    sessions: _Rows,
     sport: str | None,
     sub_sport: str | None,
 ) -> None:
-    if "cadence" not in records.columns:
+    if "cadence" not in records:
         return
-    cadence = pd.to_numeric(records["cadence"], errors="coerce").to_numpy(dtype=float)
-    if "fractional_cadence" in records.columns:
-        frac = pd.to_numeric(records["fractional_cadence"], errors="coerce").to_numpy(float)
+    cadence = records.floats("cadence")
+    if "fractional_cadence" in records:
+        frac = records.floats("fractional_cadence")
         cadence = cadence + np.where(np.isnan(frac), 0.0, frac)
     steps = _sample_sports(index, sessions, sport, sub_sport)
     if steps.any():
@@ -531,19 +684,32 @@ def _cadence(
         columns["cadence_rpm"] = np.where(steps, np.nan, cadence)
 
 
-def _timer_running(index: pd.DatetimeIndex, msgs: FitMessages) -> np.ndarray:
-    events = msgs.frame("event")
-    running = np.ones(len(index), dtype=bool)
-    if not {"event", "event_type", "timestamp"} <= set(events.columns):
+def _timer_running(sample_ns: np.ndarray, events: _Rows) -> np.ndarray:
+    running = np.ones(len(sample_ns), dtype=bool)
+    if not ("event" in events and "event_type" in events and "timestamp" in events):
         return running
-    timer = events[(events["event"] == "timer") & events["timestamp"].notna()]
-    timer = timer[timer["event_type"].isin(_TIMER_STOPS | {"start"})]
-    if len(timer) == 0:
+    kinds = events.values("event")
+    types = events.values("event_type")
+    keep = [
+        i
+        for i, (kind, what) in enumerate(zip(kinds, types, strict=True))
+        if isinstance(kind, str)
+        and kind == "timer"
+        and isinstance(what, str)
+        and what in _TIMER_TYPES
+    ]
+    if not keep:
         return running
-    timer = timer.sort_values(["timestamp", "_seq"], kind="stable")
-    times = pd.DatetimeIndex(timer["timestamp"]).tz_convert("UTC").as_unit("ns").asi8
-    is_start = (timer["event_type"] == "start").to_numpy(dtype=bool)
-    sample_ns = index.as_unit("ns").asi8
+    times = events.ns("timestamp")[keep]
+    stamped = times != np.iinfo(np.int64).min
+    if not stamped.all():
+        keep = [i for i, ok in zip(keep, stamped, strict=True) if ok]
+        times = times[stamped]
+        if not keep:
+            return running
+    order = np.argsort(times, kind="stable")  # equal stamps stay in file order
+    times = times[order]
+    is_start = np.array([types[keep[i]] == "start" for i in order], dtype=bool)
     last = np.searchsorted(times, sample_ns, side="right") - 1
     state = np.where(last >= 0, is_start[np.clip(last, 0, None)], not is_start[0])
     return np.asarray(state, dtype=bool)
@@ -562,22 +728,6 @@ def _merge_duplicates(frame: pd.DataFrame, warnings_: list[str]) -> pd.DataFrame
 
 
 # --------------------------------------------------------------------------- side tables
-
-
-def _utc(series: pd.Series) -> pd.Series:
-    return pd.Series(pd.to_datetime(series, utc=True), index=series.index)
-
-
-def _col(frame: pd.DataFrame, name: str, kind: str = "num") -> pd.Series:
-    if name in frame.columns:
-        if kind == "time":
-            return _utc(frame[name])
-        return frame[name]
-    if kind == "time":
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    if kind == "num":
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.Series(None, index=frame.index, dtype=object)
 
 
 #: Side tables: our column -> (FIT field, kind), pvlib-style variable maps.
@@ -608,41 +758,91 @@ SPLIT_MAP: dict[str, tuple[str, str]] = {
 }
 
 
+def _side_column(rows: _Rows, field: str, kind: str) -> Any:
+    """One side-table column as an array: the field's values, or all missing."""
+    if field in rows:
+        column = rows.series(field)
+        if kind == "time":
+            dtype = column.dtype
+            if not (isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"):
+                column = pd.to_datetime(column, utc=True)
+            return column.array
+        if isinstance(column.dtype, np.dtype):
+            return column.to_numpy()
+        return column.array
+    if kind == "time":
+        nat = np.full(rows.n, np.datetime64("NaT", "ns"))
+        return pd.DatetimeIndex(nat).tz_localize("UTC").array
+    if kind == "num":
+        return np.full(rows.n, np.nan)
+    return np.full(rows.n, None, dtype=object)
+
+
 def _side_table(
-    msgs: FitMessages,
-    message: str,
+    rows: _Rows,
     variable_map: dict[str, tuple[str, str]],
     columns: tuple[str, ...],
 ) -> pd.DataFrame:
-    """One row per ``message`` in file order, renamed through ``variable_map``."""
-    frame = msgs.frame(message)
-    if len(frame) == 0:
-        return empty_frame(columns)
-    frame = frame.sort_values("_seq", kind="stable").reset_index(drop=True)
-    out = pd.DataFrame(
-        {ours: _col(frame, field, kind) for ours, (field, kind) in variable_map.items()}
-    )
-    return out[list(columns)]
+    """One row per message in file order, renamed through ``variable_map``."""
+    if len(rows) == 0:
+        return _empty_table(columns).copy()
+    arrays = [_side_column(rows, *variable_map[ours]) for ours in columns]
+    return _frame_of(columns, arrays, pd.RangeIndex(rows.n))
+
+
+@functools.cache
+def _empty_table(columns: tuple[str, ...]) -> pd.DataFrame:
+    """The empty side table (a template: hand out copies only)."""
+    return empty_frame(columns)
+
+
+@functools.lru_cache(maxsize=256)
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    """Column labels (immutable, so frames with the same columns share one)."""
+    return pd.Index(names)
+
+
+#: pandas' constructor from ready-typed arrays: skips the per-column inference
+#: that would turn object columns of strings into ``str``; public fallback below.
+_FROM_ARRAYS = getattr(pd.DataFrame, "_from_arrays", None)
+
+
+def _frame_of(names: tuple[str, ...], arrays: list[Any], index: pd.Index) -> pd.DataFrame:
+    """A frame of ready-typed columns (dtypes kept as they are, arrays not copied)."""
+    if _FROM_ARRAYS is not None:
+        try:
+            frame = _FROM_ARRAYS(
+                arrays, columns=_column_index(names), index=index, verify_integrity=False
+            )
+            if isinstance(frame, pd.DataFrame):
+                return frame
+        except (TypeError, ValueError):  # pragma: no cover - other pandas versions
+            pass
+    data = {  # pragma: no cover - public path for pandas without _from_arrays
+        name: pd.Series(value, index=index, dtype=value.dtype, copy=False)
+        for name, value in zip(names, arrays, strict=True)
+    }
+    return pd.DataFrame(data, index=index, copy=False)  # pragma: no cover
 
 
 def _workout(msgs: FitMessages) -> pd.DataFrame | None:
     """Workout steps carried by the file, with the workout's name and sport in ``.attrs``."""
-    steps = msgs.frame("workout_step")
-    if len(steps) == 0:
+    steps = msgs.frames.get("workout_step")
+    if steps is None or len(steps) == 0:
         return None
     steps = steps.sort_values("_seq", kind="stable").reset_index(drop=True)
     out = steps.drop(columns=[c for c in ("_seq", "_file") if c in steps.columns])
-    workout = msgs.frame("workout")
-    name = _first(workout, "wkt_name")
+    workout = _Rows(msgs.frames.get("workout"))
+    name = workout.first("wkt_name")
     if name is not None:
         out.attrs["name"] = str(name)
-    sport = _first(workout, "sport")
+    sport = workout.first("sport")
     if sport is not None:
         out.attrs["sport"] = str(sport)
     return out
 
 
-def _rr_intervals(msgs: FitMessages) -> pd.DataFrame | None:
+def _rr_intervals(msgs: FitMessages, records: _Records) -> pd.DataFrame | None:
     """Beat-to-beat intervals of ``hrv`` messages with estimated beat times.
 
     The beat times are estimates: FIT ``hrv`` messages carry no timestamp. The
@@ -651,24 +851,15 @@ def _rr_intervals(msgs: FitMessages) -> pd.DataFrame | None:
     preceding an ``hrv`` message whenever it has fallen behind it (missed beats or
     gaps in recording). Invalid intervals (missing, not positive) are dropped.
     """
-    hrv = msgs.frame("hrv")
-    if len(hrv) == 0 or "time" not in hrv.columns:
+    hrv = _Rows(msgs.frames.get("hrv"))
+    if len(hrv) == 0 or "time" not in hrv or records.n == 0:
         return None
-    records = msgs.frame("record")
-    if "timestamp" not in records.columns:
-        return None
-    records = records[records["timestamp"].notna()].sort_values("_seq", kind="stable")
-    if len(records) == 0:
-        return None
-    rec_seq = records["_seq"].to_numpy()
-    rec_ns = pd.DatetimeIndex(records["timestamp"]).tz_convert("UTC").as_unit("ns").asi8
-    hrv = hrv.sort_values("_seq", kind="stable")
-    before = np.searchsorted(rec_seq, hrv["_seq"].to_numpy(), side="right") - 1
-    anchors = rec_ns[np.clip(before, 0, None)]
+    before = np.searchsorted(records.seq, hrv.series("_seq").to_numpy(), side="right") - 1
+    anchors = records.time_ns[np.clip(before, 0, None)]
     clock: int | None = None
     times: list[int] = []
     values: list[float] = []
-    for anchor, value in zip(anchors, hrv["time"], strict=True):
+    for anchor, value in zip(anchors.tolist(), hrv.values("time"), strict=True):
         items = value if isinstance(value, tuple) else (value,)
         for rr in items:
             rr_f = _num(rr)

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import array as pyarray
 import functools
+import importlib
 import math
 import struct
 from collections.abc import Sequence
@@ -1145,28 +1146,82 @@ def _small_plan(layout: _Layout) -> _SmallPlan | None:
 _Col = tuple[str, list[Any]]  # (kind: "f" float, "O" object, "M" ns since epoch, values)
 
 
-def _small_raw(
-    buf: bytes, items: Sequence[tuple[_Layout, int]], layouts: Sequence[_Layout]
-) -> tuple[dict[int, list[Any]], set[int]]:
-    """Raw values by field number (NaN / ``None`` where absent) and the text fields."""
-    n = len(items)
-    raw: dict[int, list[Any]] = {}
-    text: set[int] = set()
+@dataclass(frozen=True)
+class _SmallStatic:
+    """What the few-rows path of one message type needs from its layouts and profile.
+
+    Computed once per (message number, layouts) and cached: the per-file work
+    is then reading values and converting them.
+    """
+
+    #: (field number, text field) per raw column, first appearance over the layouts.
+    columns: tuple[tuple[int, bool], ...]
+    text: frozenset[int]
+    profile: fp.MessageProfile | None
+    #: (column name, field number, profile field, text field) per raw column.
+    natives: tuple[tuple[str, int, fp.FieldProfile | None, bool], ...]
+    #: (field number, sub-field, (reference field, raw value) pairs present) per sub-field.
+    subs: tuple[tuple[int, fp.SubFieldProfile, tuple[tuple[int, int], ...]], ...]
+    #: (field number, profile field) of the fields with components.
+    sources: tuple[tuple[int, fp.FieldProfile], ...]
+    types: dict[str, tuple[str, bool]]
+
+
+@functools.lru_cache(maxsize=1024)
+def _small_static(num: int, layouts: tuple[_Layout, ...]) -> _SmallStatic | None:
+    """The static part of the few-rows path, or ``None`` when the type needs the vectorised one."""
+    if num in (_FIELD_DESCRIPTION, _DEVELOPER_DATA_ID):
+        return None
+    columns: dict[int, bool] = {}
     for layout in layouts:  # column order: first appearance over the layouts
         plan = _small_plan(layout)
         if plan is None:
-            raise _NotSmallError
-        for num, kind, _invalid in plan.fields:
-            column = raw.get(num)
-            if column is None:
-                raw[num] = [None] * n if kind == _TEXT else [math.nan] * n
-                if kind == _TEXT:
-                    text.add(num)
-            elif (kind == _TEXT) != (num in text):
-                raise _NotSmallError
+            return None
+        for num_f, kind, _invalid in plan.fields:
+            is_text = kind == _TEXT
+            if columns.setdefault(num_f, is_text) != is_text:
+                return None
+    text = frozenset(num_f for num_f, is_text in columns.items() if is_text)
+    profile = fp.message_profile(num)
+    natives: list[tuple[str, int, fp.FieldProfile | None, bool]] = []
+    subs: list[tuple[int, fp.SubFieldProfile, tuple[tuple[int, int], ...]]] = []
+    sources: list[tuple[int, fp.FieldProfile]] = []
+    for num_f, is_text in columns.items():
+        conv = profile.fields.get(num_f) if profile is not None else None
+        natives.append((conv.name if conv is not None else str(num_f), num_f, conv, is_text))
+        if conv is None:
+            continue
+        if is_text and (conv.sub_fields or conv.components):
+            return None
+        for sub in conv.sub_fields:
+            maps = tuple((ref, value) for ref, value in sub.maps if ref in columns)
+            if any(ref in text for ref, _ in maps):
+                return None
+            subs.append((num_f, sub, maps))
+        if conv.components:
+            sources.append((num_f, conv))
+    return _SmallStatic(
+        columns=tuple(columns.items()),
+        text=text,
+        profile=profile,
+        natives=tuple(natives),
+        subs=tuple(subs),
+        sources=tuple(sources),
+        types=fp.field_types(num),
+    )
+
+
+def _small_raw(
+    buf: bytes, items: Sequence[tuple[_Layout, int]], static: _SmallStatic
+) -> dict[int, list[Any]]:
+    """Raw values by field number (NaN / ``None`` where absent)."""
+    n = len(items)
+    raw: dict[int, list[Any]] = {
+        num: [None] * n if is_text else [math.nan] * n for num, is_text in static.columns
+    }
     for r, (layout, offset) in enumerate(items):
         plan = _small_plan(layout)
-        if plan is None:  # pragma: no cover - checked above
+        if plan is None:  # pragma: no cover - checked by _small_static
             raise _NotSmallError
         for (num, kind, invalid), value in zip(
             plan.fields, plan.reader.unpack_from(buf, offset), strict=True
@@ -1180,7 +1235,7 @@ def _small_raw(
                 if isinstance(converted, list):
                     raise _NotSmallError
                 raw[num][r] = converted
-    return raw, text
+    return raw
 
 
 def _named(value: float, names: dict[int, str]) -> Any:
@@ -1195,13 +1250,33 @@ def _objected(value: Any) -> Any:
     return int(value) if value.is_integer() else value
 
 
+#: (kind, (scale, offset) of numeric types or None, enum names or None)
+_ConvSpec = tuple[str, tuple[float, float] | None, dict[int, str] | None]
+#: Conversion facts by ``id`` of the (immortal) profile object, kept with it.
+_CONV_SPECS: dict[int, tuple[fp._Converted, _ConvSpec]] = {}
+
+
+def _conv_spec(conv: fp._Converted) -> _ConvSpec:
+    """The profile facts :func:`_small_transform` needs, computed once per field."""
+    hit = _CONV_SPECS.get(id(conv))
+    if hit is not None and hit[0] is conv:
+        return hit[1]
+    kind = conv.kind
+    spec: _ConvSpec = (
+        kind,
+        conv.single_scale if conv.is_numeric_type else None,
+        (fp.type_names(conv.type) or {}) if kind == "enum" else None,
+    )
+    _CONV_SPECS[id(conv)] = (conv, spec)
+    return spec
+
+
 def _small_transform(column: list[Any], conv: fp._Converted | None, is_text: bool) -> _Col:
     """Row-by-row :meth:`_MessageDecoder.transform`."""
     if conv is None:
         return ("O" if is_text else "f", column)
-    kind = conv.kind
+    kind, scaling, enum_names = _conv_spec(conv)
     if is_text:
-        scaling = conv.single_scale if conv.is_numeric_type else None
         if kind in ("enum", "date_time") or scaling not in (None, (1.0, 0.0)):
             raise _NotSmallError
         return ("O", column)
@@ -1216,41 +1291,29 @@ def _small_transform(column: list[Any], conv: fp._Converted | None, is_text: boo
                 raise _NotSmallError
             stamps.append(ns)
         return ("M", stamps)
-    if kind == "enum":
-        names = fp.type_names(conv.type) or {}
-        return ("O", [_named(v, names) for v in column])
-    if conv.is_numeric_type and conv.single_scale is not None:
-        scale, offset = conv.single_scale
+    if enum_names is not None:
+        return ("O", [_named(v, enum_names) for v in column])
+    if scaling is not None:
+        scale, offset = scaling
         out = [v / scale for v in column] if scale != 1 else column
         return ("f", [v - offset for v in out] if offset else out)
     return ("f", column)
 
 
 def _small_subs(
-    natives: list[tuple[str, list[Any], fp.FieldProfile | None, bool]],
-    raw: dict[int, list[Any]],
-    text: set[int],
+    static: _SmallStatic, raw: dict[int, list[Any]]
 ) -> list[tuple[str, list[Any], fp.SubFieldProfile]]:
     """Sub-field columns: the rows whose reference fields select each sub-field."""
     subs: list[tuple[str, list[Any], fp.SubFieldProfile]] = []
-    for _name, column, conv, is_text in natives:
-        if conv is None or not conv.sub_fields:
-            continue
-        if is_text:
-            raise _NotSmallError
-        for sub in conv.sub_fields:
-            mask = [False] * len(column)
-            for ref_num, raw_value in sub.maps:
-                ref = raw.get(ref_num)
-                if ref is None:
-                    continue
-                if ref_num in text:
-                    raise _NotSmallError
-                mask = [m or v == raw_value for m, v in zip(mask, ref, strict=True)]
-            selected = [m and not math.isnan(v) for m, v in zip(mask, column, strict=True)]
-            if any(selected):
-                sub_column = [v if s else math.nan for v, s in zip(column, selected, strict=True)]
-                subs.append((sub.name, sub_column, sub))
+    for num_f, sub, maps in static.subs:
+        column = raw[num_f]
+        mask = [False] * len(column)
+        for ref_num, raw_value in maps:
+            mask = [m or v == raw_value for m, v in zip(mask, raw[ref_num], strict=True)]
+        selected = [m and not math.isnan(v) for m, v in zip(mask, column, strict=True)]
+        if any(selected):
+            sub_column = [v if s else math.nan for v, s in zip(column, selected, strict=True)]
+            subs.append((sub.name, sub_column, sub))
     return subs
 
 
@@ -1327,7 +1390,7 @@ def _object_array(values: Sequence[Any]) -> np.ndarray:
 
 
 def _small_datetimes(values: list[Any]) -> Any:
-    nat = np.iinfo(np.int64).min
+    nat = _INT64_MIN
     ns = np.array([nat if v is None else v for v in values], dtype=np.int64)
     return _as_pandas(ns.view("datetime64[ns]"))
 
@@ -1387,28 +1450,20 @@ def _decode_small(
     _NotSmallError
         The type needs the vectorised path.
     """
-    if num in (_FIELD_DESCRIPTION, _DEVELOPER_DATA_ID):
+    static = _small_static(num, tuple(layouts))
+    if static is None:
         raise _NotSmallError
     n = len(items)
-    raw, text = _small_raw(buf, items, layouts)
-    profile = fp.message_profile(num)
-    natives: list[tuple[str, list[Any], fp.FieldProfile | None, bool]] = []
-    for num_f, column in raw.items():
-        conv = profile.fields.get(num_f) if profile is not None else None
-        natives.append(
-            (conv.name if conv is not None else str(num_f), column, conv, num_f in text)
-        )
+    raw = _small_raw(buf, items, static)
     out: dict[str, _Col] = {}
-    for name, column, conv, is_text in natives:
-        out[name] = _small_transform(column, conv, is_text)
-    subs = _small_subs(natives, raw, text)
+    for name, num_f, conv, is_text in static.natives:
+        out[name] = _small_transform(raw[num_f], conv, is_text)
+    subs = _small_subs(static, raw)
+    profile = static.profile
     if profile is not None:
-        sources: list[tuple[list[Any], fp._Converted]] = []
-        for _, column, conv, is_text in natives:
-            if conv is not None and conv.components:
-                if is_text:
-                    raise _NotSmallError
-                sources.append((column, conv))
+        sources: list[tuple[list[Any], fp._Converted]] = [
+            (raw[num_f], conv) for num_f, conv in static.sources
+        ]
         sources += [(column, sub) for _, column, sub in subs if sub.components]
         expanded = _small_expand(profile, sources)
     else:
@@ -1418,7 +1473,7 @@ def _decode_small(
     if profile is not None:
         for target_num, pieces in expanded.items():
             _small_override(out, profile.fields[target_num].name, pieces, n)
-    types = fp.field_types(num)
+    types = static.types
     names: list[str] = []
     arrays: list[Any] = []
     for name, col in out.items():
@@ -1957,8 +2012,59 @@ def _frame(
     return _frame_from(names, arrays, len(seqs))
 
 
+def _from_blocks_constructor() -> Any:
+    """pandas' public constructor from ready blocks (pandas >= 3), or ``None``."""
+    try:
+        module = importlib.import_module("pandas.api.internals")
+    except ImportError:  # pragma: no cover - older pandas
+        return None
+    return getattr(module, "create_dataframe_from_blocks", None)
+
+
+#: Frame from consolidated blocks, skipping per-column checks and inference.
+_FROM_BLOCKS = _from_blocks_constructor()
+
+
+def _blocks_frame(names: list[str], arrays: list[Any], n: int) -> pd.DataFrame | None:
+    """The frame built from consolidated blocks, as pandas would lay them out.
+
+    Columns of one numpy dtype are stacked into one 2-D block (what
+    ``DataFrame._from_arrays`` does, minus its per-column checks); extension
+    arrays (UTC datetimes) become one block each. ``None`` when a column is not
+    a plain 1-D array of ``n`` values, so the caller takes the general path.
+    """
+    if _FROM_BLOCKS is None:  # pragma: no cover - older pandas
+        return None
+    groups: dict[np.dtype[Any], list[int]] = {}
+    blocks: list[tuple[Any, np.ndarray]] = []
+    for i, array in enumerate(arrays):
+        if isinstance(array, np.ndarray):
+            if array.ndim != 1 or len(array) != n or array.dtype.kind not in "biufcO":
+                return None
+            groups.setdefault(array.dtype, []).append(i)
+        elif isinstance(array, pd.arrays.DatetimeArray) and len(array) == n:
+            blocks.append((array, np.array([i], dtype=np.intp)))
+        else:
+            return None
+    for where in groups.values():
+        if len(where) == 1:
+            stacked = arrays[where[0]].reshape(1, n)
+        else:
+            stacked = np.stack([arrays[i] for i in where])
+        blocks.append((stacked, np.array(where, dtype=np.intp)))
+    frame = _FROM_BLOCKS(blocks, pd.RangeIndex(n), _column_index(tuple(names)))
+    return frame if isinstance(frame, pd.DataFrame) else None
+
+
 def _frame_from(names: list[str], arrays: list[Any], n: int) -> pd.DataFrame:
     """A frame of ready-typed columns (``n`` rows)."""
+    if len(set(names)) == len(names):
+        try:
+            fast = _blocks_frame(names, arrays, n)
+        except (TypeError, ValueError, AssertionError):  # pragma: no cover - other pandas
+            fast = None
+        if fast is not None:
+            return fast
     if _FROM_ARRAYS is not None:
         try:
             frame = _FROM_ARRAYS(

@@ -81,7 +81,10 @@ class FitMessages:
 
     def frame(self, name: str) -> pd.DataFrame:
         """Return the frame of one message type, or an empty frame when absent."""
-        return self.frames.get(name, pd.DataFrame({"_seq": pd.Series(dtype="int64")}))
+        frame = self.frames.get(name)
+        if frame is None:  # built only when needed: a DataFrame costs ~0.1 ms
+            return pd.DataFrame({"_seq": pd.Series(dtype="int64")})
+        return frame
 
     def __contains__(self, name: object) -> bool:
         return name in self.frames and len(self.frames[str(name)]) > 0

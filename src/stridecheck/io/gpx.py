@@ -218,6 +218,48 @@ def _all_zulu(texts: list[Any]) -> bool:
         return False
 
 
+#: Byte positions and values of the separators in ``YYYY-MM-DDTHH:MM:SS``.
+_SEPARATORS = {4: ord("-"), 7: ord("-"), 10: ord("T"), 13: ord(":"), 16: ord(":")}
+_DIGITS = np.array([i for i in range(19) if i not in _SEPARATORS])
+
+
+def _simple_zulu_times(texts: list[Any]) -> pd.DatetimeIndex | None:
+    """UTC times of texts all of one form ``YYYY-MM-DDTHH:MM:SS[.f]Z`` (1-6 digits of ``f``).
+
+    The common case, parsed by numpy in one call; ``None`` for anything else
+    (other forms, mixed lengths, blanks, out-of-range fields), which the
+    general parser handles. The result equals the general parser's.
+    """
+    if not texts or not isinstance(texts[0], str):
+        return None
+    size = len(texts[0])
+    if not (size == 20 or 22 <= size <= 27):
+        return None
+    try:
+        joined = "".join(texts).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    if len(joined) != size * len(texts) or set(map(len, texts)) != {size}:
+        return None
+    chars = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), size)
+    digits = _DIGITS if size == 20 else np.concatenate([_DIGITS, np.arange(20, size - 1)])
+    if not bool(((chars[:, digits] - ord("0")) <= 9).all()) or not bool(
+        (chars[:, size - 1] == ord("Z")).all()
+    ):
+        return None
+    if size > 20 and not bool((chars[:, 19] == ord(".")).all()):
+        return None
+    for position, value in _SEPARATORS.items():
+        if not bool((chars[:, position] == value).all()):
+            return None
+    stamps = np.ascontiguousarray(chars[:, : size - 1]).view(f"S{size - 1}").ravel()
+    try:
+        values = stamps.astype("datetime64[us]")
+    except ValueError:  # a field out of range: the general parser makes it NaT
+        return None
+    return pd.DatetimeIndex(values).tz_localize("UTC")
+
+
 def times_from_strings(texts: list[str | None]) -> tuple[pd.DatetimeIndex, int, int]:
     """Parse ISO 8601 times to UTC.
 
@@ -228,6 +270,9 @@ def times_from_strings(texts: list[str | None]) -> tuple[pd.DatetimeIndex, int, 
         the number of present but unreadable texts, and the number of times
         without a zone (taken as UTC).
     """
+    simple = _simple_zulu_times(texts)
+    if simple is not None:
+        return simple, 0, 0
     # The checks on the texts are plain Python: cheaper than pandas' string
     # methods, whose set-up cost dominates for the many small files.
     used: list[Any] = list(texts)
@@ -268,6 +313,17 @@ def _any_value(column: pd.Series) -> bool:
     if values.dtype == np.float64:
         return not bool(np.isnan(values).all())
     return bool(column.notna().any())
+
+
+def _put_column(samples: pd.DataFrame, name: str, values: pd.Series) -> None:
+    """Set a glossary column, inserting a new one at its glossary place (no reordering)."""
+    if name in samples.columns:
+        samples[name] = values
+        return
+    order = list(SAMPLE_COLUMNS)
+    rank = order.index(name)
+    loc = sum(1 for c in samples.columns if c in SAMPLE_COLUMNS and order.index(c) < rank)
+    samples.insert(loc, name, values)
 
 
 def assemble_samples(
@@ -313,11 +369,11 @@ def assemble_samples(
     has_pos = "lat_deg" in present and _any_value(samples["lat_deg"])
     has_dist = "distance_m" in present and _any_value(samples["distance_m"])
     if not has_dist and has_pos:
-        samples["distance_m"] = derive_distance(samples)
+        _put_column(samples, "distance_m", derive_distance(samples))
         has_dist = _any_value(samples["distance_m"])
     no_speed = "speed_mps" not in present or not _any_value(samples["speed_mps"])
     if no_speed and (has_pos or has_dist):
-        samples["speed_mps"] = derive_speed(samples)
+        _put_column(samples, "speed_mps", derive_speed(samples))
         meta.speed_derived = True
     known = [c for c in SAMPLE_COLUMNS if c in samples.columns]
     order = known + [c for c in samples.columns if c not in SAMPLE_COLUMNS]
@@ -640,9 +696,7 @@ def _build_activity(
         "lat_deg": col["lat"],
         "lon_deg": col["lon"],
         "altitude_m": col["ele"],
-        "speed_mps": tuple(
-            s if s is not None else e for s, e in zip(col["speed"], col["ext_speed"], strict=True)
-        ),
+        "speed_mps": _first_present(col["speed"], col["ext_speed"]),
         "heart_rate_bpm": col["ext_hr"],
         "cadence": col["ext_cad"],
         "power_w": col["ext_power"],
@@ -670,6 +724,13 @@ def _build_activity(
     frame = pd.DataFrame(columns, index=index[keep])
     samples = assemble_samples(frame, meta, policy, GpxError, path)
     return Activity(samples=samples, meta=meta)
+
+
+def _first_present(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Per point, the first value unless it is ``None``, else the second."""
+    if second.count(None) == len(second):
+        return first
+    return tuple(a if a is not None else b for a, b in zip(first, second, strict=True))
 
 
 def _check_positions(

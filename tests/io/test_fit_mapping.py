@@ -1,0 +1,304 @@
+"""The FIT mapping gives exactly the activity of the frozen reference mapping.
+
+:mod:`fit_reference` is the plain-pandas mapping :func:`activity_from_messages`
+had before it was rewritten for speed (``stridecheck.io.fit`` at commit 98d1e35),
+kept unchanged as an oracle. Every corpus FIT file and a set of built files
+(pauses, multisport, duplicates, developer fields, hrv, splits, workout steps,
+files written by :func:`~stridecheck.io.fit_write.write_fit`) is decoded once and
+mapped by both; samples, meta, laps, events, splits, workout and RR intervals
+must be identical. The one intended difference: a developer field named
+``rsc_running`` is the column ``rsc_running`` (0/1, NaN unknown), where the
+reference gave ``dev_rsc_running``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import math
+import warnings
+from pathlib import Path
+from typing import Any
+
+import fit_reference
+import numpy as np
+import pandas as pd
+import pytest
+import test_fit as tf
+from garmin_fit_sdk import Encoder
+
+from conftest import corpus_files
+from stridecheck.activity import Activity, ActivityMeta
+from stridecheck.errors import StrideCheckError, StrideCheckWarning
+from stridecheck.io.fit import activity_from_messages
+from stridecheck.io.fit_decode import decode_fit
+from stridecheck.io.fit_messages import FitMessages
+from stridecheck.io.fit_sdk import decode_fit_sdk
+from stridecheck.io.fit_write import write_fit
+
+# --------------------------------------------------------------------------- comparison
+
+
+def _reference(msgs: FitMessages) -> Activity:
+    """The reference mapping, with the intended ``rsc_running`` change applied."""
+    activity = fit_reference.activity_from_messages(msgs, policy="warn", source_path="x.fit")
+    samples = activity.samples
+    for column, dev in msgs.developer_fields.items():
+        if dev.name == "rsc_running" and column in samples.columns:
+            values = samples[column].to_numpy(dtype=float)
+            samples[column] = np.where((values == 0.0) | (values == 1.0), values, np.nan)
+            samples = samples.rename(columns={column: "rsc_running"})
+    activity.samples = samples
+    return activity
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and bool(a == b)
+
+
+def _assert_meta_equal(ours: ActivityMeta, ref: ActivityMeta) -> None:
+    for f in dataclasses.fields(ActivityMeta):
+        a, b = getattr(ours, f.name), getattr(ref, f.name)
+        assert _same_value(a, b), f"meta.{f.name}: {a!r} != {ref!r}"
+
+
+def _assert_frames_equal(ours: pd.DataFrame | None, ref: pd.DataFrame | None) -> None:
+    if ref is None:
+        assert ours is None
+        return
+    assert ours is not None
+    pd.testing.assert_frame_equal(ours, ref, check_exact=True)
+    assert ours.attrs == ref.attrs
+
+
+def assert_same_activity(ours: Activity, ref: Activity) -> None:
+    """Every public part of two activities is identical (dtypes, order, values)."""
+    pd.testing.assert_frame_equal(ours.samples, ref.samples, check_exact=True)
+    _assert_meta_equal(ours.meta, ref.meta)
+    _assert_frames_equal(ours.laps, ref.laps)
+    _assert_frames_equal(ours.events, ref.events)
+    _assert_frames_equal(ours.device_splits, ref.device_splits)
+    _assert_frames_equal(ours.workout, ref.workout)
+    _assert_frames_equal(ours.rr_intervals, ref.rr_intervals)
+
+
+def _map(mapper: Any, msgs: FitMessages) -> Activity | tuple[type, str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StrideCheckWarning)
+        try:
+            result: Activity = mapper(msgs)
+        except StrideCheckError as error:
+            return type(error), str(error)
+    return result
+
+
+def check_same(data: bytes, *, sdk: bool = False) -> Activity | None:
+    """Map ``data`` with both mappings (each on its own decode) and compare."""
+    decode = decode_fit_sdk if sdk else decode_fit
+    ours = _map(
+        lambda m: activity_from_messages(m, policy="warn", source_path="x.fit"),
+        decode(data, errors="warn"),
+    )
+    ref = _map(_reference, decode(data, errors="warn"))
+    if isinstance(ref, Activity):
+        assert isinstance(ours, Activity), ours
+        assert_same_activity(ours, ref)
+        return ours
+    assert ours == ref
+    return None
+
+
+# --------------------------------------------------------------------------- built files
+
+
+def _paused_multisport() -> bytes:
+    records = [tf.record(i, cadence=80 + i % 5, fractional_cadence=0.5) for i in range(90)]
+    return tf.encode(
+        [
+            tf.file_id(),
+            tf.timer(0, "start"),
+            *records[:30],
+            tf.timer(30, "stop"),
+            tf.timer(35, "start"),
+            *records[30:],
+            tf.timer(89, "stop_all"),
+            {"mesg_num": 21, "timestamp": tf.t(40), "event": "lap", "event_type": "stop"},
+            tf.session(0, 44, "running"),
+            tf.session(45, 89, "cycling"),
+        ]
+    )
+
+
+def _laps_splits_workout() -> bytes:
+    laps = [
+        {
+            "mesg_num": 19,
+            "timestamp": tf.t(20 * (k + 1)),
+            "start_time": tf.t(20 * k),
+            "total_elapsed_time": 20.0,
+            "total_distance": 50.0,
+            "intensity": "active" if k % 2 else "warmup",
+            "lap_trigger": "manual",
+            "wkt_step_index": k,
+        }
+        for k in range(3)
+    ]
+    splits = [
+        {
+            "mesg_num": 312,
+            "split_type": "rwd_run" if k % 2 else "rwd_walk",
+            "start_time": tf.t(30 * k),
+            "end_time": tf.t(30 * k + 29),
+            "total_elapsed_time": 29.0,
+            "total_timer_time": 29.0,
+            "total_distance": 70.0,
+            "avg_speed": 2.4,
+        }
+        for k in range(2)
+    ]
+    workout = [
+        {"mesg_num": 26, "wkt_name": "intervals", "sport": "running"},
+        {"mesg_num": 27, "message_index": 0, "duration_type": "time", "duration_value": 60000},
+        {"mesg_num": 27, "message_index": 1, "duration_type": "open"},
+    ]
+    hrv = [{"mesg_num": 78, "time": [0.5, 0.52, 0.51]}]
+    return tf.encode(
+        [
+            tf.file_id(),
+            *workout,
+            tf.timer(0, "start"),
+            *hrv,
+            *[tf.record(i, step_length=900 + i) for i in range(60)],
+            *hrv,
+            *laps,
+            *splits,
+            tf.timer(59, "stop_all"),
+            tf.session(0, 59, "walking", sub_sport="casual_walking"),
+        ]
+    )
+
+
+def _duplicates_and_no_speed() -> bytes:
+    records = [tf.record(i // 2, power=200 + i) for i in range(40)]
+    for r in records:
+        r.pop("distance", None)
+    return tf.encode([tf.file_id(), *records])
+
+
+def _developer_fields() -> bytes:
+    dev = {
+        0: {
+            "developer_data_id_mesg": {
+                "application_id": list(range(16)),
+                "developer_data_index": 0,
+            },
+            "field_description_mesg": {
+                "developer_data_index": 0,
+                "field_definition_number": 0,
+                "fit_base_type_id": 2,
+                "field_name": "rsc_running",
+                "native_mesg_num": 20,
+            },
+        },
+        1: {
+            "developer_data_id_mesg": {
+                "application_id": list(range(16)),
+                "developer_data_index": 0,
+            },
+            "field_description_mesg": {
+                "developer_data_index": 0,
+                "field_definition_number": 1,
+                "fit_base_type_id": 132,
+                "field_name": "Leg Spring Stiffness",
+                "units": "kN/m",
+                "native_mesg_num": 20,
+            },
+        },
+    }
+    records = []
+    for i in range(30):
+        rec = tf.record(i)
+        rec["developer_fields"] = {0: (i // 10) % 2 if i % 7 else 255, 1: 100 + i}
+        records.append(rec)
+    encoder = Encoder()
+    encoder.write_mesg({"mesg_num": 207, **dev[0]["developer_data_id_mesg"]})
+    for key, desc in dev.items():  # one developer, two fields
+        encoder.write_mesg({"mesg_num": 206, **desc["field_description_mesg"]})
+        encoder.add_developer_field(
+            key, desc["developer_data_id_mesg"], desc["field_description_mesg"]
+        )
+    for message in [tf.file_id(), *records, tf.session(0, 29)]:
+        encoder.write_mesg(message)
+    return bytes(encoder.close())
+
+
+def _written_activity() -> bytes:
+    n = 120
+    index = pd.date_range("2024-05-04 07:30", periods=n, freq="1s", tz="UTC", name="time")
+    samples = pd.DataFrame(
+        {
+            "distance_m": np.arange(n) * 2.0,
+            "speed_mps": np.full(n, 2.0),
+            "heart_rate_bpm": np.full(n, 130.0),
+            "cadence_spm": np.where(np.arange(n) < 60, 110.0, 170.0),
+            "timer_running": np.arange(n) % 50 != 49,
+            "rsc_running": np.where(np.arange(n) < 60, 0.0, 1.0),
+        },
+        index=index,
+    )
+    samples.loc[samples.index[::13], "rsc_running"] = np.nan
+    meta = ActivityMeta(source_format="simulated", sport="running")
+    return write_fit(Activity(samples=samples, meta=meta))
+
+
+BUILT = {
+    "run": lambda: tf.run_file(30),
+    "paused_multisport": _paused_multisport,
+    "laps_splits_workout": _laps_splits_workout,
+    "duplicates_no_speed": _duplicates_and_no_speed,
+    "developer_fields": _developer_fields,
+    "written": _written_activity,
+    "workout_file": lambda: tf.encode([tf.file_id("workout"), {"mesg_num": 26, "wkt_name": "w"}]),
+    "no_records": lambda: tf.encode([tf.file_id(), tf.session(0, 10)]),
+    "no_file_id": lambda: tf.encode([tf.record(i) for i in range(5)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILT))
+@pytest.mark.parametrize("sdk", [False, True], ids=["fast", "sdk"])
+def test_built_files_map_as_reference(name: str, sdk: bool) -> None:
+    check_same(BUILT[name](), sdk=sdk)
+
+
+def test_rsc_running_column_replaces_dev_column() -> None:
+    activity = check_same(_developer_fields())
+    assert activity is not None
+    assert "rsc_running" in activity.samples.columns
+    assert "dev_rsc_running" not in activity.samples.columns
+    assert "dev_leg_spring_stiffness_kn_m" in activity.samples.columns
+    bit = activity.samples["rsc_running"].to_numpy()
+    expected = np.array([np.nan if i % 7 == 0 else float((i // 10) % 2) for i in range(30)])
+    np.testing.assert_array_equal(bit, expected)
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("relpath", corpus_files("fit"))
+def test_corpus_maps_as_reference(relpath: Path | None, corpus_dir: Path) -> None:
+    assert relpath is not None
+    data = (corpus_dir / relpath).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    try:
+        decode_fit(data, errors="warn")
+    except StrideCheckError:
+        pytest.skip("not decodable")
+    check_same(data)
