@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import corpus_files
 from stridecheck import activity
 from stridecheck.errors import StrideCheckError, StrideCheckWarning
-from stridecheck.io import derive
+from stridecheck.io import derive, gpx
 from stridecheck.io.gpx import parse_gpx
 
 
@@ -107,7 +107,7 @@ def test_derived_speed_fast_equals_pandas_on_corpus(corpus_dir: Path, rel: Path)
 def test_fast_finalize_equals_general_on_corpus(
     corpus_dir: Path, rel: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """finalize_samples' all-float path and the numpy derivations change no Activity."""
+    """No fast path (finalize, derivations, GPX times and samples frame) changes an Activity."""
     data = (corpus_dir / rel).read_bytes()
     if rel.suffix == ".gz":
         data = gzip.decompress(data)
@@ -120,6 +120,9 @@ def test_fast_finalize_equals_general_on_corpus(
         monkeypatch.setattr(activity, "_finalize_float_samples", lambda frame: None)
         monkeypatch.setattr(derive, "_MAX_WINDOW_SAMPLES", 0)
         monkeypatch.setattr(derive, "_ffill", lambda x: pd.Series(x).ffill().to_numpy())
+        monkeypatch.setattr(gpx, "_direct_samples", lambda *args: None)
+        monkeypatch.setattr(gpx, "_simple_zulu_times", lambda texts: None)
+        monkeypatch.setattr(gpx, "_grouped_times", lambda texts: None)
         general = parse_gpx(data, errors="ignore")
     pd.testing.assert_frame_equal(fast.samples, general.samples, check_exact=True)
     assert fast.meta == general.meta

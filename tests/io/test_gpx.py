@@ -505,12 +505,13 @@ def test_fuzzed_gpx_gives_activity_or_stridecheck_error(
 
 def _general_times(texts: list) -> tuple:
     """times_from_strings without its numpy fast path."""
-    original = gpx_module._simple_zulu_times
+    original = gpx_module._simple_zulu_times, gpx_module._grouped_times
     gpx_module._simple_zulu_times = lambda texts: None
+    gpx_module._grouped_times = lambda texts: None
     try:
         return gpx_module.times_from_strings(texts)
     finally:
-        gpx_module._simple_zulu_times = original
+        gpx_module._simple_zulu_times, gpx_module._grouped_times = original
 
 
 def _assert_same_times(texts: list) -> None:
@@ -523,17 +524,21 @@ def _assert_same_times(texts: list) -> None:
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", corpus_files("gpx"))
 def test_simple_time_path_equals_general_on_corpus(corpus_dir: Path, rel: Path) -> None:
-    data = (corpus_dir / rel).read_bytes()
-    if rel.suffix == ".gz":
+    _assert_same_times(_corpus_time_texts(corpus_dir / rel))
+
+
+def _corpus_time_texts(path: Path) -> list[str | None]:
+    """The time strings of a corpus GPX file's track points, as the stream reader finds them."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
         import gzip
 
         data = gzip.decompress(data)
     try:
         prepared = prepare_xml(data, None, GpxError)
-        texts = list(gpx_module._read_raw(prepared, None, "stream").columns()["time"])
+        return list(gpx_module._read_raw(prepared, None, "stream").columns()["time"])
     except StrideCheckError:
         pytest.skip("not a readable GPX file")
-    _assert_same_times(texts)
 
 
 @pytest.mark.parametrize(
@@ -576,3 +581,71 @@ def test_simple_time_path_equals_general(texts: list) -> None:
 )
 def test_simple_time_path_equals_general_fuzzed(texts: list) -> None:
     _assert_same_times(texts)
+
+
+# --- numpy path of mixed lengths and zone offsets ---------------------------------------
+
+
+def _assert_same_grouped(texts: list) -> None:
+    """The grouped parser (where it applies) equals the general parser."""
+    grouped = gpx_module._grouped_times(texts)
+    general = _general_times(texts)
+    if grouped is not None:
+        pd.testing.assert_index_equal(grouped, general[0], exact=True)
+        assert general[1:] == (0, 0)
+    _assert_same_times(texts)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("rel", corpus_files("gpx"))
+def test_grouped_time_path_equals_general_on_corpus(corpus_dir: Path, rel: Path) -> None:
+    _assert_same_grouped(_corpus_time_texts(corpus_dir / rel))
+
+
+@pytest.mark.parametrize(
+    ("texts", "applies"),
+    [
+        (["2024-05-04T07:00:00Z", "2024-05-04T07:00:01.5Z", None], True),
+        (["2024-05-04T07:00:00.123+02:00", "2024-05-04T07:00:01-05:30"], True),
+        (["2024-05-04T07:00:00+23:59", "2024-05-04T07:00:00-00:00"], True),
+        (["2024-05-04T07:00:00+24:00"], False),
+        (["2024-05-04T07:00:00+02:60"], False),
+        (["2024-05-04T07:00:00+0200"], False),
+        (["2024-05-04T07:00:00Z", "2024-05-04T07:00:00"], False),
+        (["2024-05-04T07:00:00Z", ""], False),
+        (["2024-05-04T07:00:00Z", " 2024-05-04T07:00:01Z"], False),
+        (["0001-01-01T00:30:00+01:00"], False),
+        (["9999-12-31T23:30:00-01:00"], False),
+        (["2024-02-30T00:00:00+01:00"], False),
+        ([None, None], False),
+        (["２024-05-04T07:00:00+01:00"], False),
+    ],
+)
+def test_grouped_time_path_equals_general(texts: list, applies: bool) -> None:
+    assert (gpx_module._grouped_times(texts) is not None) == applies
+    _assert_same_grouped(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.none()
+        | st.text(alphabet="0123456789-:T.Z +", min_size=18, max_size=32)
+        | st.tuples(
+            st.datetimes(timezones=st.just(dt.UTC)),
+            st.sampled_from(["Z", "+00:00", "-00:00", "+02:00", "-05:30", "+23:59", "-23:59"]),
+            st.sampled_from(["", ".5", ".123", ".123456"]),
+        ).map(lambda p: p[0].strftime("%Y-%m-%dT%H:%M:%S") + p[2] + p[1]),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_grouped_time_path_equals_general_fuzzed(texts: list) -> None:
+    _assert_same_grouped(texts)
+
+
+def test_direct_samples_declines_unsorted_and_keeps_warnings() -> None:
+    index = pd.DatetimeIndex(["2024-01-01T00:00:01Z", "2024-01-01T00:00:00Z"])
+    meta = ActivityMeta(source_format="gpx")
+    assert gpx_module._direct_samples({"lat_deg": np.array([1.0, 2.0])}, index, meta) is None
+    assert meta.start_time is None and not meta.speed_derived

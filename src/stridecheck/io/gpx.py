@@ -260,6 +260,100 @@ def _simple_zulu_times(texts: list[Any]) -> pd.DatetimeIndex | None:
     return pd.DatetimeIndex(values).tz_localize("UTC")
 
 
+#: Bounds of the times the grouped parser returns (pandas' range, with a margin). [us]
+_GROUPED_RANGE = (np.datetime64("0002-01-01", "us"), np.datetime64("9998-12-31", "us"))
+
+
+def _offset_values(texts: list[str]) -> np.ndarray | None:
+    """UTC times of texts all of one form ``YYYY-MM-DDTHH:MM:SS[.f]+HH:MM`` (or ``-HH:MM``).
+
+    Returns ``datetime64[us]`` values, or ``None`` for anything else (which the
+    general parser handles). The result equals the general parser's.
+    """
+    size = len(texts[0])
+    base = size - 6
+    if not (base == 19 or 21 <= base <= 26):
+        return None
+    try:
+        joined = "".join(texts).encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if len(joined) != size * len(texts):
+        return None
+    chars = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), size)
+    digits = _DIGITS if base == 19 else np.concatenate([_DIGITS, np.arange(20, base)])
+    zone_digits = np.array([base + 1, base + 2, base + 4, base + 5])
+    if not bool(((chars[:, np.concatenate([digits, zone_digits])] - ord("0")) <= 9).all()):
+        return None
+    sign_char = chars[:, base]
+    if not bool(((sign_char == ord("+")) | (sign_char == ord("-"))).all()):
+        return None
+    if not bool((chars[:, base + 3] == ord(":")).all()):
+        return None
+    if base > 19 and not bool((chars[:, 19] == ord(".")).all()):
+        return None
+    for position, value in _SEPARATORS.items():
+        if not bool((chars[:, position] == value).all()):
+            return None
+    zone = chars[:, zone_digits].astype(np.int64) - ord("0")
+    hours = zone[:, 0] * 10 + zone[:, 1]
+    minutes = zone[:, 2] * 10 + zone[:, 3]
+    if bool((hours > 23).any()) or bool((minutes > 59).any()):
+        return None  # not an offset: the general parser makes it NaT
+    stamps = np.ascontiguousarray(chars[:, :base]).view(f"S{base}").ravel()
+    try:
+        local = stamps.astype("datetime64[us]")
+    except ValueError:
+        return None
+    sign = np.where(sign_char == ord("-"), -1, 1)
+    offset_us = sign * (hours * 60 + minutes) * 60_000_000
+    utc = local - offset_us.astype("timedelta64[us]")
+    low, high = _GROUPED_RANGE
+    if not bool(((utc >= low) & (utc <= high)).all()):
+        return None
+    return utc
+
+
+def _form_values(texts: list[str]) -> np.ndarray | None:
+    """UTC ``datetime64[us]`` values of texts of one length (``Z`` or offset form), or ``None``."""
+    if texts[0].endswith("Z"):
+        simple = _simple_zulu_times(texts)
+        if simple is None:
+            return None
+        return np.asarray(simple.tz_localize(None).as_unit("us").to_numpy())
+    return _offset_values(texts)
+
+
+def _grouped_times(texts: list[Any]) -> pd.DatetimeIndex | None:
+    """UTC times of texts that mix lengths, zones (``Z``, ``+HH:MM``) and missing entries.
+
+    Each length is one fixed form, parsed by numpy in one call; ``None`` when
+    any group is of another form (blank, naive, white space, out of range),
+    which the general parser handles. The result equals the general parser's
+    for texts without unreadable or naive entries (the only ones it accepts).
+    """
+    present = [t for t in texts if t is not None]
+    if not present or "" in present:
+        return None
+    try:
+        lengths = np.fromiter(map(len, present), dtype=np.int64, count=len(present))
+    except TypeError:  # an entry that is not a string
+        return None
+    values = np.empty(len(present), dtype="datetime64[us]")
+    for size in np.unique(lengths).tolist():
+        where = np.flatnonzero(lengths == size)
+        group = [present[i] for i in where.tolist()]
+        parsed = _form_values(group)
+        if parsed is None:
+            return None
+        values[where] = parsed
+    if len(present) < len(texts):
+        full = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[us]")
+        full[np.fromiter((t is not None for t in texts), bool, len(texts))] = values
+        values = full
+    return pd.DatetimeIndex(values).tz_localize("UTC")
+
+
 def times_from_strings(texts: list[str | None]) -> tuple[pd.DatetimeIndex, int, int]:
     """Parse ISO 8601 times to UTC.
 
@@ -271,6 +365,8 @@ def times_from_strings(texts: list[str | None]) -> tuple[pd.DatetimeIndex, int, 
         without a zone (taken as UTC).
     """
     simple = _simple_zulu_times(texts)
+    if simple is None:
+        simple = _grouped_times(texts)
     if simple is not None:
         return simple, 0, 0
     # The checks on the texts are plain Python: cheaper than pandas' string
@@ -721,9 +817,53 @@ def _build_activity(
         rule = foot_cadence(columns.pop("cadence"), sport)
         columns[rule.column] = rule.values
         meta.extra["cadence_rule"] = {"doubled": rule.doubled, "reason": rule.reason}
-    frame = pd.DataFrame(columns, index=index[keep])
-    samples = assemble_samples(frame, meta, policy, GpxError, path)
+    samples = _direct_samples(columns, index[keep], meta)
+    if samples is None:
+        frame = pd.DataFrame(columns, index=index[keep])
+        samples = assemble_samples(frame, meta, policy, GpxError, path)
     return Activity(samples=samples, meta=meta)
+
+
+def _direct_samples(
+    columns: dict[str, np.ndarray], times: pd.DatetimeIndex, meta: ActivityMeta
+) -> pd.DataFrame | None:
+    """:func:`assemble_samples` of strictly increasing times, in one frame construction.
+
+    ``columns`` are float arrays, each with at least one value (positions
+    checked). Returns ``None`` for times that are not strictly increasing or
+    outside the nanosecond range, which :func:`assemble_samples` handles
+    (with its warnings). The result and ``meta`` equal the general path's.
+    """
+    try:
+        index = pd.DatetimeIndex(times).tz_convert("UTC").as_unit("ns").rename("time")
+    except (ValueError, OverflowError):  # outside the nanosecond range
+        return None
+    stamps = index.asi8
+    if len(stamps) > 1 and not bool((np.diff(stamps) > 0).all()):
+        return None
+    values = dict(columns)
+    has_pos = "lat_deg" in values
+    has_dist = "distance_m" in values
+    if not has_dist and has_pos:
+        positions = pd.DataFrame(
+            {"lat_deg": values["lat_deg"], "lon_deg": values["lon_deg"]}, index=index
+        )
+        values["distance_m"] = derive_distance(positions).to_numpy(dtype=np.float64)
+        has_dist = not bool(np.isnan(values["distance_m"]).all())
+    if "speed_mps" not in values and (has_pos or has_dist):
+        source = {"distance_m": values["distance_m"]} if "distance_m" in values else {}
+        if not has_dist:
+            source = {"lat_deg": values["lat_deg"], "lon_deg": values["lon_deg"]}
+        speed = derive_speed(pd.DataFrame(source, index=index))
+        values["speed_mps"] = speed.to_numpy(dtype=np.float64)
+        meta.speed_derived = True
+    values["elapsed_s"] = (stamps - stamps[0]) / 1_000_000_000
+    values["timer_running"] = np.ones(len(index), dtype=bool)
+    known = [c for c in SAMPLE_COLUMNS if c in values]
+    extra = [c for c in values if c not in SAMPLE_COLUMNS]
+    samples = pd.DataFrame({c: values[c] for c in known + extra}, index=index)
+    meta.start_time = pd.Timestamp(index[0]).to_pydatetime()
+    return samples
 
 
 def _first_present(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
