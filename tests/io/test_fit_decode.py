@@ -573,3 +573,47 @@ def test_damaged_corpus_files_recover(
     messages = decode_fit(data, errors="ignore")
     assert len(messages.frame("record")) == records
     assert any(problem in w for w in messages.warnings), messages.warnings
+
+
+def _interleaved_body() -> tuple[bytes, list[int]]:
+    """Records on two local types (one compressed-timestamp) with a mid-stream redefinition."""
+    start = 1_000_000_000
+    body = fb.definition(0, 20, [(253, 4, fb.UINT32), (3, 1, fb.UINT8)])
+    body += fb.definition(1, 20, [(3, 1, fb.UINT8)])
+    heart_rates: list[int] = []
+    for i in range(60):
+        if i == 30:  # local 1 changes layout in the middle of the interleaved stretch
+            body += fb.definition(1, 20, [(3, 1, fb.UINT8), (4, 1, fb.UINT8)])
+        body += fb.data(0, [(fb.UINT32, start + 2 * i), (fb.UINT8, 60 + i % 50)])
+        extra = [(fb.UINT8, 80)] if i >= 30 else []
+        offset = (start + 2 * i + 1) & 0x1F
+        body += fb.data(1, [(fb.UINT8, 120 + i % 50), *extra], compressed_offset=offset)
+        heart_rates += [60 + i % 50, 120 + i % 50]
+    return body, heart_rates
+
+
+@pytest.mark.parametrize("bulk", [1, 16, 10**9])
+def test_interleaved_stretches_scan_in_bulk(bulk: int, monkeypatch) -> None:
+    monkeypatch.setattr(fit_decode, "_STRETCH_BULK", bulk)
+    body, heart_rates = _interleaved_body()
+    records = decode_fit(fb.fit_file(body), errors="raise").frame("record")
+    assert records["heart_rate"].tolist() == heart_rates
+    seconds = records["timestamp"].astype("int64") // 10**9 - fb.FIT_EPOCH_S
+    assert (seconds - 1_000_000_000).tolist() == list(range(120))
+    cadence = records["cadence"].to_numpy()
+    assert np.isnan(cadence[:61]).all()
+    assert (cadence[61::2] == 80).all() and np.isnan(cadence[60::2]).all()
+
+
+@pytest.mark.parametrize("bulk", [1, 10**9])
+def test_truncation_inside_an_interleaved_stretch(bulk: int, monkeypatch) -> None:
+    monkeypatch.setattr(fit_decode, "_STRETCH_BULK", bulk)
+    body, heart_rates = _interleaved_body()
+    last = body.rindex(bytes([0x80 | 1 << 5 | (1_000_000_119 & 0x1F)]))
+    cut = fb.fit_file(body)[: 14 + len(body) - 1]  # no CRC, last message cut short
+    messages = _decode_quiet(cut)
+    assert any(
+        f"at byte {14 + last}: data message runs past the end" in text
+        for text in messages.warnings
+    ), messages.warnings
+    assert messages.frame("record")["heart_rate"].tolist() == heart_rates[:-1]

@@ -351,17 +351,32 @@ def _scan_messages(
 ) -> None:
     """Walk the records of one FIT file between ``pos`` and ``end``.
 
-    Runs of data messages with the same header byte (the usual stretch of
-    ``record`` messages) are found with one strided numpy comparison.
+    Between two definition messages every data message's size follows from its
+    header byte, so stretches of data messages are walked by :func:`_stretch`
+    (a loop over header bytes and a 256-entry size table, nothing else) and
+    recorded in bulk.  Runs of data messages with the same header byte (the
+    usual stretch of ``record`` messages) are found with one strided numpy
+    comparison.  Everything else (definitions, undefined local types,
+    truncation) is handled one message at a time.
     """
     hdr_layout = [-1] * 256
     hdr_length = [0] * 256
+    layout_table = np.full(256, -1, dtype=np.int64)
     offsets = scan.offsets
     ids_append = scan.layout_ids.append
     offsets_append = offsets.append
     array = np.frombuffer(buf, dtype=np.uint8)
     previous = -1
     while pos < end:
+        starts, pos = _stretch(buf, pos, end, hdr_length, previous)
+        if starts:
+            if pos > end:  # the last message is truncated: the general path reports it
+                pos = starts.pop()
+            if starts:
+                _add_stretch(scan, starts, array, layout_table)
+                previous = buf[starts[-1]]
+            if pos >= end:
+                return
         header = buf[pos]
         layout_id = hdr_layout[header]
         if layout_id >= 0:
@@ -402,18 +417,67 @@ def _scan_messages(
                 keys[key] = layout_id
                 scan.layouts.append(layout)
             local = header & 0x0F
-            for hb in (local, local | 0x10, local | 0x20, local | 0x30):
+            hbs = [local, local | 0x10, local | 0x20, local | 0x30]
+            if local < 4:
+                hbs.extend(0x80 | local << 5 | t for t in range(32))
+            for hb in hbs:
                 hdr_layout[hb] = layout_id
                 hdr_length[hb] = layout.size + 1
-            if local < 4:
-                for t in range(32):
-                    hb = 0x80 | local << 5 | t
-                    hdr_layout[hb] = layout_id
-                    hdr_length[hb] = layout.size + 1
+            layout_table[hbs] = layout_id
             previous = -1
         else:
             problems.decode(pos, f"data message of undefined local type {header & 0x0F}")
             return
+
+
+def _stretch(
+    buf: bytes, pos: int, end: int, hdr_length: list[int], previous: int
+) -> tuple[list[int], int]:
+    """Start positions of consecutive data messages of defined local types from ``pos``.
+
+    Stops before a definition message, an undefined local type or a repeated
+    header byte (a run, left to :func:`_run_length`), or at ``end``.  Returns
+    the start positions and the position after the last message, which exceeds
+    ``end`` when that message is truncated.
+    """
+    starts: list[int] = []
+    append = starts.append
+    while pos < end:
+        header = buf[pos]
+        length = hdr_length[header]
+        if not length or header == previous:
+            break
+        append(pos)
+        previous = header
+        pos += length
+    return starts, pos
+
+
+_STRETCH_BULK = 16
+
+
+def _add_stretch(
+    scan: _Scan, starts: list[int], array: np.ndarray, layout_table: np.ndarray
+) -> None:
+    """Record the data messages starting at ``starts`` (see :func:`_stretch`)."""
+    base = len(scan.offsets)
+    if len(starts) < _STRETCH_BULK:
+        for i, start in enumerate(starts):
+            header = int(array[start])
+            scan.layout_ids.append(int(layout_table[header]))
+            scan.offsets.append(start + 1)
+            if header & 0x80:
+                scan.compressed_index.append(base + i)
+                scan.compressed_offset.append(header & 0x1F)
+        return
+    positions = np.array(starts, dtype=np.int64)
+    headers = array[positions]
+    scan.layout_ids.frombytes(layout_table[headers].tobytes())
+    scan.offsets.frombytes((positions + 1).tobytes())
+    compressed = np.flatnonzero(headers >= 0x80)
+    if len(compressed):
+        scan.compressed_index.extend((compressed + base).tolist())
+        scan.compressed_offset.extend((headers[compressed] & 0x1F).tolist())
 
 
 _RUN_CHUNK = 4096
