@@ -39,7 +39,13 @@ from stridecheck.errors import InputError
 from stridecheck.messages import to_json
 from stridecheck.programs import Program, Session
 from stridecheck.segment import INTERVAL_COLUMNS, HmmParams, Segmentation, segment
-from stridecheck.store.repository import AnalysisRecord, ComplianceRecord, Store
+from stridecheck.store.repository import (
+    AnalysisRecord,
+    Athlete,
+    ComplianceRecord,
+    Enrolment,
+    Store,
+)
 
 __all__ = [
     "COMPLY_METHOD",
@@ -288,6 +294,56 @@ def scored_activity(activity: Activity, name: str) -> ScoredActivity:
     return score_activity(activity, name=name, segmentation=seg)
 
 
+def enrolled_activities(
+    store: Store, athlete_name: str, *, numbered: bool
+) -> tuple[Athlete, Enrolment, list[ScoredActivity]]:
+    """A stored athlete, their current enrolment and their activities, ready to score.
+
+    Stale stored results are recomputed first (:func:`refresh_results`); each
+    activity keeps its stored intervals as its segmentation.
+
+    Parameters
+    ----------
+    store
+        The open store.
+    athlete_name
+        The athlete's name.
+    numbered
+        Name each activity ``"#<id> <file name>"`` (True) or by its file name
+        alone (False); ``"#<id>"`` when it has no source path.
+
+    Raises
+    ------
+    InputError
+        Unknown athlete, or an athlete who is not enrolled.
+    """
+    refresh_results(store, athlete_name)
+    athlete = store.athlete(athlete_name)
+    enrolment = store.current_enrolment(athlete.id)
+    if enrolment is None:
+        raise InputError(
+            athlete.name, "is not enrolled in a program; run 'stridecheck enroll' first"
+        )
+    frame = store.activities_frame(athlete.id)
+    scored: list[ScoredActivity] = []
+    for raw_id, source in zip(frame["id"], frame["source_path"], strict=True):
+        activity_id = int(raw_id)
+        if not source:
+            name = f"#{activity_id}"
+        elif numbered:
+            name = f"#{activity_id} {Path(str(source)).name}"
+        else:
+            name = Path(str(source)).name
+        scored.append(
+            score_activity(
+                store.load_activity(activity_id),
+                name=name,
+                segmentation=store.intervals(activity_id),
+            )
+        )
+    return athlete, enrolment, scored
+
+
 def athlete_adherence(
     store: Store,
     athlete_name: str,
@@ -307,21 +363,7 @@ def athlete_adherence(
     InputError
         Unknown athlete, or an athlete who is not enrolled.
     """
-    refresh_results(store, athlete_name)
-    athlete = store.athlete(athlete_name)
-    enrolment = store.current_enrolment(athlete.id)
-    if enrolment is None:
-        raise InputError(
-            athlete.name, "is not enrolled in a program; run 'stridecheck enroll' first"
-        )
-    frame = store.activities_frame(athlete.id)
-    scored: list[ScoredActivity] = []
-    for activity_id, source in zip(frame["id"], frame["source_path"], strict=True):
-        activity = store.load_activity(int(activity_id))
-        name = f"#{int(activity_id)} {Path(str(source)).name}" if source else f"#{activity_id}"
-        scored.append(
-            score_activity(activity, name=name, segmentation=store.intervals(int(activity_id)))
-        )
+    _, enrolment, scored = enrolled_activities(store, athlete_name, numbered=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return adherence(

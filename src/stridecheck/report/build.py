@@ -472,26 +472,12 @@ def athlete_data_from_store(
     InputError
         Unknown athlete, or an athlete who is not enrolled in a program.
     """
-    from stridecheck.pipeline import refresh_results
+    from stridecheck.pipeline import enrolled_activities
 
-    refresh_results(store, athlete_name)
-    athlete = store.athlete(athlete_name)
-    enrolment = store.current_enrolment(athlete.id)
-    if enrolment is None:
-        raise InputError(
-            athlete.name, "is not enrolled in a program; run 'stridecheck enroll' first"
-        )
+    athlete, enrolment, scored = enrolled_activities(store, athlete_name, numbered=False)
     if weeks is not None:
         week_end = enrolment.start_date + dt.timedelta(days=7 * weeks[1] - 1)
         as_of = week_end if as_of is None else min(as_of, week_end)
-    frame = store.activities_frame(athlete.id)
-    scored: list[ScoredActivity] = []
-    for activity_id, source in zip(frame["id"], frame["source_path"], strict=True):
-        activity = store.load_activity(int(activity_id))
-        name = Path(str(source)).name if source else f"#{int(activity_id)}"
-        scored.append(
-            score_activity(activity, name=name, segmentation=store.intervals(int(activity_id)))
-        )
     row = store.conn.execute(
         "SELECT a.methods_text, a.methods_json FROM analyses a"
         " JOIN activities v ON v.id = a.activity_id"
