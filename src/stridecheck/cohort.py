@@ -50,8 +50,8 @@ from stridecheck.importer import (
     content_sha256,
     iter_candidates,
     process_context,
+    read_for_analysis,
 )
-from stridecheck.io import read
 from stridecheck.pipeline import COMPLY_METHOD, program_week, scored_activity
 from stridecheck.programs import Program, Session, load_program
 
@@ -247,10 +247,7 @@ def _score_file(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            activity = read(data, errors="warn")
-            if len(activity.samples) < 2:
-                raise InputError(label, "holds fewer than two samples")
-            activity.meta.source_path = label
+            activity = read_for_analysis(data, label)
             scored = scored_activity(activity, label)
             week = program_week(start, scored.start.date())
             for session in weeks.get(week, []):

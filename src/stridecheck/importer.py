@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from stridecheck.activity import Activity
-from stridecheck.errors import ContainerError, StrideCheckError
+from stridecheck.errors import ContainerError, InputError, StrideCheckError
 from stridecheck.io import read, sniff_format
 from stridecheck.io.containers import gunzip, zip_members
 from stridecheck.pipeline import analyse_activity
@@ -52,6 +52,7 @@ __all__ = [
     "iter_candidates",
     "prepare",
     "process_context",
+    "read_for_analysis",
 ]
 
 #: File name endings taken for activity files when walking folders and zips.
@@ -245,6 +246,25 @@ def activity_record(activity: Activity, label: str, sha256: str) -> ActivityReco
     )
 
 
+def read_for_analysis(data: bytes, label: str) -> Activity:
+    """Read an activity file's bytes for analysis: quietly, named ``label``, two samples or more.
+
+    Problems met while reading are kept in ``meta.warnings`` (not shown).
+
+    Raises
+    ------
+    StrideCheckError
+        When the bytes are not a readable activity, or hold fewer than two samples.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        activity = read(data, errors="warn")
+    if len(activity.samples) < 2:
+        raise InputError(label, "holds fewer than two samples")
+    activity.meta.source_path = label
+    return activity
+
+
 def prepare(
     label: str,
     data: bytes,
@@ -258,12 +278,7 @@ def prepare(
     back as a :class:`Rejection` with the reason.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            activity = read(data, errors="warn")
-        if len(activity.samples) < 2:
-            return Rejection(label, "holds fewer than two samples")
-        activity.meta.source_path = label
+        activity = read_for_analysis(data, label)
         activity.meta.sha256 = sha256
         analysis = analyse_activity(activity, program, start_date)
         return Prepared(label, activity_record(activity, label, sha256), analysis.to_record())
