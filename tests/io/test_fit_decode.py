@@ -617,3 +617,66 @@ def test_truncation_inside_an_interleaved_stretch(bulk: int, monkeypatch) -> Non
         for text in messages.warnings
     ), messages.warnings
     assert messages.frame("record")["heart_rate"].tolist() == heart_rates[:-1]
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("rel", corpus_files("fit"))
+def test_array_code_tables_equal_per_element_path(
+    corpus_dir: Path, rel: Path, monkeypatch
+) -> None:
+    """Array fields built from code tables and shared row tuples equal element-wise building."""
+    data = _read(corpus_dir / rel)
+    try:
+        tables = _decode_quiet(data)
+    except StrideCheckError:
+        pytest.skip("not a decodable FIT file")
+    with monkeypatch.context() as patch:
+        patch.setattr(fit_decode, "_TABLE_MIN_ELEMENTS", {1: 10**12, 2: 10**12})
+        elementwise = _decode_quiet(data)
+    assert list(tables.frames) == list(elementwise.frames)
+    for name, frame in elementwise.frames.items():
+        _assert_frames_identical(tables.frames[name], frame, f"{rel}:{name}")
+
+
+_ARRAY_SHOWS = [
+    (None, None),
+    (None, (1000.0, 0.0)),
+    (None, (0.7111111, 0.0)),
+    (None, (5.0, 500.0)),
+    (fit_profile.type_names("sport"), None),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    base_number=st.sampled_from([0x00, 0x01, 0x02, 0x03, 0x04, 0x0A, 0x0B, 0x0D]),
+    show=st.sampled_from(_ARRAY_SHOWS),
+    big=st.booleans(),
+    rows=st.integers(1, 40),
+    width=st.integers(2, 6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_array_table_rows_equal_elementwise(
+    base_number: int, show: object, big: bool, rows: int, width: int, seed: int
+) -> None:
+    """Every integer type of one or two bytes, with invalid elements, rows repeating or not."""
+    base = fit_profile.BASE_TYPES[base_number]
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 1 << (8 * base.size), size=(rows, width), dtype=np.uint64)
+    codes[rng.random((rows, width)) < 0.3] = int(base.invalid)
+    codes[rng.random(rows) < 0.2] = int(base.invalid)  # whole rows without a value
+    codes[rows // 2 :] = codes[: rows - rows // 2]  # repeated rows
+    values = codes.astype(np.dtype(f"u{base.size}")).view(base.dtype(False))
+    matrix = np.ascontiguousarray(values.astype(base.dtype(big))).view(np.uint8)
+    size = width * base.size
+    fast = fit_decode._decode_array_final(matrix, 0, size, base, big, show=show)
+    valid = values != base.invalid
+    slow = fit_decode._rows(
+        fit_decode._array_columns(values, valid, base, show), valid.any(axis=1)
+    )
+    assert len(fast) == len(slow) == rows
+    for got, want in zip(fast.tolist(), slow.tolist(), strict=True):
+        assert got == want
+        if want is not None:
+            assert [type(x) for x in got] == [type(x) for x in want]

@@ -1634,25 +1634,71 @@ def _decode_array_final(
 
     Gives what :func:`_decode_field`, the transform step and :func:`_finalize`
     give one after the other, built from the 2-D array of the elements.
+    Elements of one- and two-byte integer types are looked up in a table of
+    every code's shown value (:func:`_element_table`), so no element is
+    converted on its own.
     """
-    names, scaling = show
     values = _field_block(matrix, offset, size).view(base.dtype(big))
     valid = ~np.isnan(values) if base.is_float else values != base.invalid
     any_valid = valid.any(axis=1)
+    if not base.is_float and base.size <= 2 and values.size >= _TABLE_MIN_ELEMENTS[base.size]:
+        return _table_rows(values, any_valid, base, show)
+    return _rows(_array_columns(values, valid, base, show), any_valid)
+
+
+def _rows(columns: list[np.ndarray], any_valid: np.ndarray) -> np.ndarray:
+    """Row tuples of element columns (``None`` for rows without a valid element)."""
+    # zip() builds the row tuples in C, one element from every column.
+    out = np.fromiter(list(zip(*columns, strict=True)), dtype=object, count=len(any_valid))
+    out[~any_valid] = None
+    return out
+
+
+def _table_rows(
+    values: np.ndarray, any_valid: np.ndarray, base: fp.BaseType, show: _ArrayShow
+) -> np.ndarray:
+    """Row tuples of a one- or two-byte integer array field, one tuple per distinct row.
+
+    Elements are looked up in the code table (:func:`_element_table`), and
+    each distinct row of codes is made a tuple once and shared by all rows
+    holding it (tuples are immutable): arrays such as ``hrv.time`` repeat the
+    same few hundred rows over tens of thousands of messages.
+    """
+    codes = values.astype(base.dtype(False)).view(np.dtype(f"u{base.size}"))
+    row_codes = _row_codes(codes, 8 * base.size)
+    n_distinct = int(row_codes.max()) + 1 if len(row_codes) else 0
+    example = np.empty(n_distinct, dtype=np.intp)
+    example[row_codes] = np.arange(len(row_codes))  # any row holding each code
+    shown = _element_table(base.number, show)[codes[example]]
+    distinct = _rows([shown[:, j] for j in range(shown.shape[1])], any_valid[example])
+    return distinct[row_codes]
+
+
+def _row_codes(codes: np.ndarray, bits: int) -> np.ndarray:
+    """Integer labels of the rows of ``codes`` (equal rows, equal labels).
+
+    Columns of ``bits`` bits are packed into int64 keys, and the keys are
+    relabelled by hashing (``pandas.factorize``) whenever the next column
+    would not fit, so the labels are exact for any number of columns.
+    """
+    key = codes[:, 0].astype(np.int64)
+    used = bits
+    for j in range(1, codes.shape[1]):
+        if used + bits > 62:
+            key = pd.factorize(key)[0].astype(np.int64)
+            used = max(1, len(key).bit_length())
+        key = (key << bits) | codes[:, j].astype(np.int64)
+        used += bits
+    return np.asarray(pd.factorize(key)[0], dtype=np.intp)
+
+
+def _array_columns(
+    values: np.ndarray, valid: np.ndarray, base: fp.BaseType, show: _ArrayShow
+) -> list[np.ndarray]:
+    """Object columns (one per element) of an array field's shown values."""
+    names = show[0]
     keep_invalid = base.is_float or base.number == fp.BYTE_BASE_TYPE
-    shown: np.ndarray
-    if names is not None:
-        floats = values.astype(np.float64)
-        floats[~valid] = np.nan
-        shown = _name_values(floats.ravel(), names).reshape(values.shape)
-    elif scaling is not None:
-        scale, value_offset = scaling
-        shown = values.astype(np.float64)
-        if scale != 1:
-            shown = shown / scale
-        shown = shown - value_offset
-    else:
-        shown = values
+    shown = _shown_elements(values, valid, show)
     blank = None if keep_invalid or names is not None or valid.all() else ~valid
     columns: list[np.ndarray] = []
     for j in range(shown.shape[1]):
@@ -1660,10 +1706,51 @@ def _decode_array_final(
         if blank is not None:
             column[blank[:, j]] = None
         columns.append(column)
-    # zip() builds the row tuples in C, one element from every column.
-    out = np.fromiter(zip(*columns, strict=True), dtype=object, count=len(shown))
-    out[~any_valid] = None
-    return out
+    return columns
+
+
+def _shown_elements(values: np.ndarray, valid: np.ndarray, show: _ArrayShow) -> np.ndarray:
+    """Elements as shown: enum names (object), scaled floats, or the raw values."""
+    names, scaling = show
+    if names is not None:
+        floats = values.astype(np.float64)
+        floats[~valid] = np.nan
+        return _name_values(floats.ravel(), names).reshape(values.shape)
+    if scaling is not None:
+        scale, value_offset = scaling
+        shown = values.astype(np.float64)
+        if scale != 1:
+            shown = shown / scale
+        return shown - value_offset
+    return values
+
+
+#: Elements of an array field from which the code table pays (per element size).
+_TABLE_MIN_ELEMENTS = {1: 0, 2: 16_384}
+_ELEMENT_TABLES: dict[tuple[int, object], tuple[np.ndarray, object]] = {}
+
+
+def _element_table(base_number: int, show: _ArrayShow) -> np.ndarray:
+    """Shown value of every code of a one- or two-byte integer type (object array).
+
+    Indexed by the code read as an unsigned integer; the invalid code maps to
+    ``None`` (the byte type keeps it, as :func:`_array_columns` does).  Tables
+    are kept for the process (about 2 MB for a two-byte type).
+    """
+    names, scaling = show
+    key = (base_number, (id(names), scaling) if names is not None else show)
+    cached = _ELEMENT_TABLES.get(key)
+    if cached is not None:
+        return cached[0]
+    base = fp.BASE_TYPES[base_number]
+    codes = np.arange(1 << (8 * base.size), dtype=np.dtype(f"u{base.size}"))
+    values = codes.view(base.dtype(False)).reshape(-1, 1)
+    valid = values != base.invalid
+    table = np.concatenate(_array_columns(values, valid, base, show))
+    if base.number != fp.BYTE_BASE_TYPE:
+        table[~valid.ravel()] = None
+    _ELEMENT_TABLES[key] = (table, names)  # names kept: its id is in the key
+    return table
 
 
 def _gather(buf_array: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
