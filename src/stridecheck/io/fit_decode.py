@@ -567,7 +567,7 @@ def _decode_field(
 
 def _absent(n: int, as_object: bool) -> np.ndarray:
     if as_object:
-        return np.full(n, None, dtype=object)
+        return np.empty(n, dtype=object)  # numpy fills new object arrays with None
     return np.full(n, np.nan)
 
 
@@ -2086,13 +2086,18 @@ def _finalize(column: np.ndarray, ftype: str | None, array: bool, lists: bool) -
     return _to_object(column) if column.dtype.kind != "M" else _as_pandas(column)
 
 
-#: ``None`` as an array, to compare object columns with in one step.
-_NONE = np.full(1, None, dtype=object)
+def _holds_value(value: Any) -> bool:
+    """Whether one value of a column holds something (not None, NaN or NaT)."""
+    if value is None:
+        return False
+    return not (isinstance(value, float | np.floating | np.datetime64) and bool(np.isnan(value)))
 
 
 def _all_missing(column: np.ndarray) -> bool:
+    if len(column) and _holds_value(column[0]):
+        return False  # the usual case, decided by the first row
     if column.dtype == object:
-        return bool(np.equal(column, _NONE).all())
+        return column.tolist().count(None) == len(column)
     if column.dtype.kind == "M":
         return bool(np.isnat(column).all())
     return bool(np.isnan(column).all())
@@ -2337,6 +2342,15 @@ def decode_fit(
     return messages
 
 
+def _distinct(values: np.ndarray) -> list[int]:
+    """The distinct values of an integer array, sorted (one comparison when all are equal)."""
+    if len(values) == 0:
+        return []
+    if (values == values[0]).all():
+        return [int(values[0])]
+    return [int(v) for v in np.unique(values).tolist()]
+
+
 def _add_dev_columns(
     columns: dict[str, np.ndarray],
     rows: _TypeRows,
@@ -2347,17 +2361,30 @@ def _add_dev_columns(
     """Decode the developer fields of one message type into ``dev_*`` columns."""
     n = len(rows.seqs)
     names: set[str] = set()
+    # Declaration epochs per layout group and developer index, computed once.
+    epochs_of: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, list[int]]] = {}
     for where, layout, matrix, (number, offset, size, index) in rows.dev:
-        seqs = rows.seqs[where]
-        epochs = ids.epoch(index, seqs)
-        for epoch in np.unique(epochs).tolist():
-            desc = descriptions.get((index, number, int(epoch)))
+        key = (id(where), index)
+        found = epochs_of.get(key)
+        if found is None:
+            seqs = rows.seqs[where]
+            epochs = ids.epoch(index, seqs)
+            found = epochs_of[key] = (seqs, epochs, _distinct(epochs))
+        seqs, epochs, distinct_epochs = found
+        for epoch in distinct_epochs:
+            desc = descriptions.get((index, number, epoch))
             if desc is None:
                 continue
-            usable = (epochs == epoch) & (seqs > desc.seq)
-            if not usable.any():
+            usable = seqs > desc.seq
+            if len(distinct_epochs) > 1:
+                usable &= epochs == epoch
+            if usable.all():
+                targets, messages_bytes = where, matrix
+            elif usable.any():
+                targets, messages_bytes = where[usable], matrix[usable]
+            else:
                 continue
-            values = _decode_dev_field(matrix[usable], offset, size, layout.big_endian, desc)
+            values = _decode_dev_field(messages_bytes, offset, size, layout.big_endian, desc)
             if values is None:
                 continue
             name = desc.info.column
@@ -2369,7 +2396,7 @@ def _add_dev_columns(
                 existing = _to_object(existing)
             elif not as_object and existing.dtype == object:
                 values = _to_object(values)
-            existing[where[usable]] = values
+            existing[targets] = values
             columns[name] = existing
             names.add(name)
             messages.developer_fields.setdefault(name, desc.info)
