@@ -1685,11 +1685,24 @@ def _row_codes(codes: np.ndarray, bits: int) -> np.ndarray:
     used = bits
     for j in range(1, codes.shape[1]):
         if used + bits > 62:
-            key = pd.factorize(key)[0].astype(np.int64)
+            key = _labels(key, used)
             used = max(1, len(key).bit_length())
         key = (key << bits) | codes[:, j].astype(np.int64)
         used += bits
-    return np.asarray(pd.factorize(key)[0], dtype=np.intp)
+    return _labels(key, used)
+
+
+def _labels(keys: np.ndarray, bits: int) -> np.ndarray:
+    """Labels 0, 1, ... of the distinct values of non-negative ``keys`` below ``2**bits``."""
+    if bits <= _DENSE_LABEL_BITS:
+        seen = np.zeros(1 << bits, dtype=np.intp)
+        seen[keys] = 1
+        return (np.cumsum(seen) - 1)[keys]
+    return np.asarray(pd.factorize(keys)[0], dtype=np.intp)
+
+
+#: Keys of at most this many bits are labelled through a dense table, wider ones by hashing.
+_DENSE_LABEL_BITS = 17
 
 
 def _array_columns(
@@ -1843,10 +1856,17 @@ def _assemble(
                 num=num, seqs=seqs, raw=decoded[0][1], dev=dev, final=frozenset(final)
             )
             continue
+        layouts_with: dict[int, int] = {}
+        for _, columns in decoded:
+            for num_f in columns:
+                layouts_with[num_f] = layouts_with.get(num_f, 0) + 1
         for where, columns in decoded:
             for num_f, column in columns.items():
                 existing = raw.get(num_f)
-                if existing is None:
+                if existing is None and layouts_with[num_f] == len(decoded):
+                    # every row is written below: nothing to fill in first
+                    existing = np.empty(n, dtype=object if column.dtype == object else np.float64)
+                elif existing is None:
                     existing = _absent(n, column.dtype == object)
                 elif column.dtype == object and existing.dtype != object:
                     existing = _to_object(existing)
