@@ -43,6 +43,7 @@ demo: $(STAMP_RUN) | sample_data/manifest.csv
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 
 test: lint

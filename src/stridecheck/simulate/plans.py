@@ -15,6 +15,7 @@ PlanStep = tuple[str, float]
 #: Step kinds a plan may prescribe.
 GAITS: tuple[str, ...] = ("walk", "run")
 
+
 def parse_duration(text: str | float) -> float:
     """Read a plan step's duration: as a program file writes it, or zero.
 
