@@ -51,6 +51,7 @@ __all__ = [
     "ActivityMeta",
     "empty_frame",
     "finalize_samples",
+    "float_samples_frame",
 ]
 
 #: Canonical sample columns: name -> (unit, meaning). The single glossary.
@@ -321,18 +322,35 @@ def _finalize_float_samples(frame: pd.DataFrame) -> pd.DataFrame | None:
         or not all(dtype == np.float64 for dtype in frame.dtypes.tolist())
     ):
         return None
-    index = pd.DatetimeIndex(frame.index).tz_convert("UTC").as_unit("ns").rename("time")
-    if index.hasnans or not index.is_monotonic_increasing or not index.is_unique:
-        return None
     values = frame.to_numpy(dtype=np.float64)
-    columns: dict[str, np.ndarray] = {name: values[:, i] for i, name in enumerate(names)}
-    columns["elapsed_s"] = np.asarray(
-        (index - index[0]).total_seconds().astype("float64"), dtype=np.float64
-    )
-    columns["timer_running"] = np.ones(len(index), dtype=bool)
-    known = [c for c in SAMPLE_COLUMNS if c in columns]
-    extra = [c for c in names if c not in SAMPLE_COLUMNS]
-    out = pd.DataFrame({c: columns[c] for c in known + extra}, index=index, copy=True)
-    if frame.attrs:
+    columns = {name: values[:, i] for i, name in enumerate(names)}
+    out = float_samples_frame(columns, pd.DatetimeIndex(frame.index))
+    if out is not None and frame.attrs:
         out.attrs = copy.deepcopy(frame.attrs)
     return out
+
+
+def float_samples_frame(
+    columns: dict[str, np.ndarray], times: pd.DatetimeIndex
+) -> pd.DataFrame | None:
+    """:func:`finalize_samples` of ``float64`` columns on aware times, in one construction.
+
+    For importers holding their values as arrays: no intermediate frame.
+    ``columns`` must be ``float64`` arrays of ``len(times)`` (no
+    ``timer_running``). Returns ``None`` when the times are not sorted,
+    unique and without NaT (or there are none); the result then equals
+    :func:`finalize_samples` of the frame of these columns.
+    """
+    if not len(times):
+        return None
+    index = times.tz_convert("UTC").as_unit("ns").rename("time")
+    if index.hasnans or not index.is_monotonic_increasing or not index.is_unique:
+        return None
+    values = dict(columns)
+    values["elapsed_s"] = np.asarray(
+        (index - index[0]).total_seconds().astype("float64"), dtype=np.float64
+    )
+    values["timer_running"] = np.ones(len(index), dtype=bool)
+    known = [c for c in SAMPLE_COLUMNS if c in values]
+    extra = [c for c in columns if c not in SAMPLE_COLUMNS]
+    return pd.DataFrame({c: values[c] for c in known + extra}, index=index, copy=True)

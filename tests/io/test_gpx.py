@@ -236,8 +236,8 @@ def test_stream_stops_early_at_undeclared_prefix() -> None:
     with pytest.raises(etree.XMLSyntaxError):  # libxml2 reports it at the end only
         gpx_module._parse_gpx_stream(doc, None, stop_undeclared=False)
     raw = gpx_module._read_raw(doc, None, "stream")
-    assert raw.repaired_prefixes == ["gpxdata"] and len(raw.rows) == 50
-    assert [row[0] for row in raw.rows] == [f"2024-05-04T07:30:{i:02d}Z" for i in range(50)]
+    assert raw.repaired_prefixes == ["gpxdata"] and raw.n_points == 50
+    assert raw.column("time") == [f"2024-05-04T07:30:{i:02d}Z" for i in range(50)]
 
 
 def test_undeclared_prefix_that_cannot_be_declared_reads_in_full(monkeypatch) -> None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["EARTH_RADIUS_M", "derive_distance", "derive_speed", "haversine_m"]
+__all__ = [
+    "EARTH_RADIUS_M",
+    "derive_distance",
+    "derive_speed",
+    "distance_from_positions",
+    "haversine_m",
+    "speed_from_distance",
+]
 
 #: Mean Earth radius (IUGG). [m]
 EARTH_RADIUS_M = 6_371_008.8
@@ -43,7 +50,7 @@ def derive_distance(samples: pd.DataFrame) -> pd.Series:
 
     Steps with a missing position contribute nothing (the next valid position
     is measured from the last valid one), so a GPS gap is bridged by a straight
-    line, not dropped.
+    line, not dropped. (A frame wrapper of :func:`distance_from_positions`.)
 
     Parameters
     ----------
@@ -55,10 +62,29 @@ def derive_distance(samples: pd.DataFrame) -> pd.Series:
     pandas.Series
         ``distance_m`` aligned with ``samples``; NaN before the first fix.
     """
-    lat = samples["lat_deg"].to_numpy(dtype=float)
-    lon = samples["lon_deg"].to_numpy(dtype=float)
+    out = distance_from_positions(
+        samples["lat_deg"].to_numpy(dtype=float), samples["lon_deg"].to_numpy(dtype=float)
+    )
+    return pd.Series(out, index=samples.index, name="distance_m")
+
+
+def distance_from_positions(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    """Cumulative distance from positions, on arrays (see :func:`derive_distance`). [m]
+
+    Parameters
+    ----------
+    lat_deg, lon_deg
+        Positions, NaN where missing. [degree]
+
+    Returns
+    -------
+    numpy.ndarray
+        Cumulative distance, ``float64``; NaN before the first fix. [m]
+    """
+    lat = np.asarray(lat_deg, dtype=float)
+    lon = np.asarray(lon_deg, dtype=float)
     valid = np.isfinite(lat) & np.isfinite(lon)
-    out = np.full(len(samples), np.nan)
+    out = np.full(len(lat), np.nan)
     idx = np.flatnonzero(valid)
     if len(idx):
         step = np.zeros(len(idx))
@@ -68,7 +94,7 @@ def derive_distance(samples: pd.DataFrame) -> pd.Series:
         if len(idx) < len(out):
             # carry the distance over positionless samples after the first fix
             out = _ffill(out)
-    return pd.Series(out, index=samples.index, name="distance_m")
+    return out
 
 
 def _ffill(values: np.ndarray) -> np.ndarray:
@@ -122,7 +148,8 @@ def derive_speed(
     makes it noisy, and a single bad fix makes it spike. It is therefore
     smoothed with a centred rolling median over ``window_s`` seconds of *time*
     (so irregular sampling is handled natively), and values above
-    ``max_speed_mps`` (faster than any human on foot) become NaN.
+    ``max_speed_mps`` (faster than any human on foot) become NaN. (A frame
+    wrapper of :func:`speed_from_distance`.)
 
     Parameters
     ----------
@@ -141,29 +168,81 @@ def derive_speed(
     if "distance_m" in samples and samples["distance_m"].notna().any():
         dist = samples["distance_m"].to_numpy(dtype=float)
     elif "lat_deg" in samples and "lon_deg" in samples:
-        dist = derive_distance(samples).to_numpy(dtype=float)
+        dist = distance_from_positions(
+            samples["lat_deg"].to_numpy(dtype=float), samples["lon_deg"].to_numpy(dtype=float)
+        )
     else:
         return pd.Series(np.nan, index=samples.index, name="speed_mps")
-    n = len(samples)
+    speed = speed_from_distance(
+        samples.index, dist, window_s=window_s, max_speed_mps=max_speed_mps
+    )
+    return pd.Series(speed, index=samples.index, name="speed_mps")
+
+
+def _seconds_since_first(times: pd.Index) -> np.ndarray:
+    """``(times - times[0]).total_seconds()`` as an array, without pandas' set-up cost. [s]
+
+    For a DatetimeIndex without NaT whose differences stay below 2**53 ticks,
+    the seconds are computed as pandas does (whole seconds plus the residual
+    divided, which gives the same float bit for bit); anything else goes
+    through pandas.
+    """
+    if isinstance(times, pd.DatetimeIndex) and len(times) and not times.hasnans:
+        stamps = times.asi8
+        ticks = stamps - stamps[0]
+        if int(np.abs(ticks).max()) <= 2**53:
+            per_second = int(pd.Timedelta(seconds=1) // pd.Timedelta(1, unit=times.unit))
+            whole, residual = np.divmod(ticks, per_second)
+            return np.asarray(whole + residual / per_second, dtype=float)
+    return np.asarray((times - times[0]).total_seconds(), dtype=float)
+
+
+def speed_from_distance(
+    times: pd.Index,
+    distance_m: np.ndarray,
+    *,
+    window_s: float = 5.0,
+    max_speed_mps: float = 12.5,
+) -> np.ndarray:
+    """Ground speed from cumulative distance, on arrays (see :func:`derive_speed`). [m/s]
+
+    Parameters
+    ----------
+    times
+        Time of each sample (a DatetimeIndex).
+    distance_m
+        Cumulative distance, NaN where unknown. [m]
+    window_s
+        Width of the centred median window. [s]
+    max_speed_mps
+        Speeds above this are treated as GPS errors. [m/s]
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` speed aligned with ``times``. [m/s]
+    """
+    dist = np.asarray(distance_m, dtype=float)
+    n = len(dist)
     if n < 2:
-        return pd.Series(np.nan if n == 0 else 0.0, index=samples.index, name="speed_mps")
-    t = (samples.index - samples.index[0]).total_seconds().to_numpy(dtype=float)
+        return np.full(n, np.nan if n == 0 else 0.0)
+    t = _seconds_since_first(times)
     increasing = bool(np.all(np.diff(t) > 0))
     raw = np.gradient(dist, t) if increasing else np.full(n, np.nan)
     raw = np.where(np.isfinite(raw) & (raw >= 0) & (raw <= max_speed_mps), raw, np.nan)
     window = pd.Timedelta(seconds=window_s)
     fast = None
-    if increasing and isinstance(samples.index, pd.DatetimeIndex):
+    if increasing and isinstance(times, pd.DatetimeIndex):
         try:
-            t_ns = samples.index.as_unit("ns").asi8
+            t_ns = times.as_unit("ns").asi8
         except (ValueError, OverflowError):  # outside the nanosecond range: pandas' path
             t_ns = None
         if t_ns is not None:
             fast = _centred_time_median(t_ns, raw, int(window.value))
         if fast is not None:
             fast[~np.isfinite(dist)] = np.nan
-            return pd.Series(fast, index=samples.index, name="speed_mps")
-    series = pd.Series(raw, index=samples.index)
-    smooth = series.rolling(window, min_periods=1, center=True).median()
+            return fast
+    series = pd.Series(raw, index=times)
+    smooth = np.array(series.rolling(window, min_periods=1, center=True).median(), dtype=float)
     smooth[~np.isfinite(dist)] = np.nan
-    return smooth.rename("speed_mps")
+    return smooth

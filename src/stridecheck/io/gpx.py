@@ -54,14 +54,25 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
-from stridecheck.activity import SAMPLE_COLUMNS, Activity, ActivityMeta, finalize_samples
+from stridecheck.activity import (
+    SAMPLE_COLUMNS,
+    Activity,
+    ActivityMeta,
+    finalize_samples,
+    float_samples_frame,
+)
 from stridecheck.errors import (
     ErrorPolicy,
     GpxError,
     InputError,
     handle_problem,
 )
-from stridecheck.io.derive import derive_distance, derive_speed
+from stridecheck.io.derive import (
+    derive_distance,
+    derive_speed,
+    distance_from_positions,
+    speed_from_distance,
+)
 from stridecheck.io.files import read_file_bytes
 from stridecheck.io.xml import (
     declare_prefixes,
@@ -190,7 +201,10 @@ def to_float(values: Sequence[Any]) -> tuple[np.ndarray, int]:
     if n_missing == len(values):
         return np.full(len(values), np.nan), 0
     try:
-        num = np.array(values, dtype=float)
+        if n_missing:
+            num = np.array(values, dtype=float)
+        else:  # numpy converts texts with float() too: the same values, ~20 % faster
+            num = np.fromiter(map(float, values), dtype=np.float64, count=len(values))
     except (ValueError, TypeError, OverflowError):
         num = np.array(
             pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), dtype=float
@@ -484,9 +498,13 @@ def assemble_samples(
 
 @dataclass
 class _Raw:
-    """Values as read, before conversion: one row per ``trkpt`` (see :data:`_ROW_FIELDS`)."""
+    """Values as read, before conversion: one row per ``trkpt`` (see :data:`_ROW_FIELDS`).
 
-    rows: list[list[Any]] = field(default_factory=list)
+    The rows are stored back to back in one flat list (``_WIDTH`` values a
+    row): no list object per point, and a column is one slice.
+    """
+
+    values: list[Any] = field(default_factory=list)
     tracks: int = 0
     segments: int = 0
     routes: int = 0
@@ -497,11 +515,18 @@ class _Raw:
     version: str | None = None
     repaired_prefixes: list[str] = field(default_factory=list)
 
-    def columns(self) -> dict[str, tuple[Any, ...]]:
+    @property
+    def n_points(self) -> int:
+        """Number of track points read."""
+        return len(self.values) // _WIDTH
+
+    def column(self, name: str) -> list[Any]:
+        """One field of every row (see :data:`_ROW_FIELDS`)."""
+        return self.values[_ROW_FIELDS.index(name) :: _WIDTH]
+
+    def columns(self) -> dict[str, list[Any]]:
         """The rows as columns, by field name."""
-        if not self.rows:
-            return {name: () for name in _ROW_FIELDS}
-        return dict(zip(_ROW_FIELDS, zip(*self.rows, strict=True), strict=True))
+        return {name: self.values[i::_WIDTH] for i, name in enumerate(_ROW_FIELDS)}
 
 
 #: Fields of a :class:`_Raw` row: time, position, elevation, ``<speed>``, then extensions.
@@ -513,6 +538,7 @@ _ROW_FIELDS: tuple[str, ...] = (
     "speed",
     *tuple(f"ext_{k}" for k in _EXT_KEYS),
 )
+_WIDTH = len(_ROW_FIELDS)
 
 
 def _extension_key(tag: str) -> str | None:
@@ -572,22 +598,26 @@ def _parse_gpx_stream(data: bytes, path: str | None, *, stop_undeclared: bool = 
     at once, so the repaired document is read without a wasted first pass.
     """
     raw = _Raw()
-    append = raw.rows.append
+    extend = raw.values.extend
     slots: dict[Any, int] = {}
     child_slots: dict[Any, int] = {}
-    width = len(_ROW_FIELDS)
+    names: dict[str, str] = {}
+    empty_row: list[Any] = [None] * _WIDTH
     events = iterparse_safe(data, ("{*}trkpt", "{*}trkseg", "{*}trk", "{*}rte", "{*}wpt"))
     for _, el in events:
         tag = el.tag
-        name = tag[tag.rfind("}") + 1 :]
+        name = names.get(tag)
+        if name is None:
+            name = names[tag] = tag[tag.rfind("}") + 1 :]
         if name == "trkpt":
-            row: list[Any] = [None] * width
-            row[1] = el.get("lat")
-            row[2] = el.get("lon")
+            row = empty_row.copy()
+            get = el.get
+            row[1] = get("lat")
+            row[2] = get("lon")
             for child in el:
-                ctag = child.tag
-                cslot = child_slots.get(ctag)
+                cslot = child_slots.get(child.tag)
                 if cslot is None:
+                    ctag = child.tag
                     if stop_undeclared and _undeclared(ctag):
                         raise _UndeclaredPrefixError(ctag)
                     cname = local_name(ctag) if isinstance(ctag, str) else ""
@@ -596,15 +626,15 @@ def _parse_gpx_stream(data: bytes, path: str | None, *, stop_undeclared: bool = 
                     row[cslot] = child.text
                 elif cslot == _EXTENSIONS:
                     for node in child.iterdescendants():
-                        ntag = node.tag
-                        slot = slots.get(ntag)
+                        slot = slots.get(node.tag)
                         if slot is None:
+                            ntag = node.tag
                             if stop_undeclared and _undeclared(ntag):
                                 raise _UndeclaredPrefixError(ntag)
                             slot = _extension_slot(ntag, slots)
                         if slot and row[slot] is None and not len(node):
                             row[slot] = node.text
-            append(row)
+            extend(row)
             el.clear()
         elif name == "trkseg":
             raw.segments += 1
@@ -679,7 +709,7 @@ def _parse_gpx_gpxpy(data: bytes, path: str | None) -> _Raw:
                 row += [point.elevation, point.speed] + [None] * len(_EXT_KEYS)
                 for block in point.extensions:
                     _fill_extensions(block.iter(), row, slots)
-                raw.rows.append(row)
+                raw.values.extend(row)
     return raw
 
 
@@ -733,7 +763,7 @@ def _build_activity(
     method: str,
 ) -> Activity:
     index, unreadable, naive = times
-    n_points = len(raw.rows)
+    n_points = raw.n_points
     col = raw.columns()
     keep = np.asarray(index.notna(), dtype=bool)
     n_timed = int(keep.sum())
@@ -827,50 +857,43 @@ def _build_activity(
 def _direct_samples(
     columns: dict[str, np.ndarray], times: pd.DatetimeIndex, meta: ActivityMeta
 ) -> pd.DataFrame | None:
-    """:func:`assemble_samples` of strictly increasing times, in one frame construction.
+    """:func:`assemble_samples` of strictly increasing times, without intermediate frames.
 
     ``columns`` are float arrays, each with at least one value (positions
-    checked). Returns ``None`` for times that are not strictly increasing or
-    outside the nanosecond range, which :func:`assemble_samples` handles
-    (with its warnings). The result and ``meta`` equal the general path's.
+    checked). Distance and speed are derived on the arrays and the frame is
+    made once by :func:`~stridecheck.activity.float_samples_frame`. Returns
+    ``None`` for times that are not strictly increasing or outside the
+    nanosecond range, which :func:`assemble_samples` handles (with its
+    warnings). The result and ``meta`` equal the general path's.
     """
     try:
-        index = pd.DatetimeIndex(times).tz_convert("UTC").as_unit("ns").rename("time")
+        index = times.tz_convert("UTC").as_unit("ns")
     except (ValueError, OverflowError):  # outside the nanosecond range
         return None
     stamps = index.asi8
     if len(stamps) > 1 and not bool((np.diff(stamps) > 0).all()):
         return None
     values = dict(columns)
-    has_pos = "lat_deg" in values
-    has_dist = "distance_m" in values
-    if not has_dist and has_pos:
-        positions = pd.DataFrame(
-            {"lat_deg": values["lat_deg"], "lon_deg": values["lon_deg"]}, index=index
+    distance = values.get("distance_m")
+    if distance is None and "lat_deg" in values:
+        distance = values["distance_m"] = distance_from_positions(
+            values["lat_deg"], values["lon_deg"]
         )
-        values["distance_m"] = derive_distance(positions).to_numpy(dtype=np.float64)
-        has_dist = not bool(np.isnan(values["distance_m"]).all())
-    if "speed_mps" not in values and (has_pos or has_dist):
-        source = {"distance_m": values["distance_m"]} if "distance_m" in values else {}
-        if not has_dist:
-            source = {"lat_deg": values["lat_deg"], "lon_deg": values["lon_deg"]}
-        speed = derive_speed(pd.DataFrame(source, index=index))
-        values["speed_mps"] = speed.to_numpy(dtype=np.float64)
+    if "speed_mps" not in values and distance is not None:
+        values["speed_mps"] = speed_from_distance(index, distance)
         meta.speed_derived = True
-    values["elapsed_s"] = (stamps - stamps[0]) / 1_000_000_000
-    values["timer_running"] = np.ones(len(index), dtype=bool)
-    known = [c for c in SAMPLE_COLUMNS if c in values]
-    extra = [c for c in values if c not in SAMPLE_COLUMNS]
-    samples = pd.DataFrame({c: values[c] for c in known + extra}, index=index)
-    meta.start_time = pd.Timestamp(index[0]).to_pydatetime()
+    samples = float_samples_frame(values, index)
+    if samples is None:
+        return None
+    meta.start_time = pd.Timestamp(samples.index[0]).to_pydatetime()
     return samples
 
 
-def _first_present(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
+def _first_present(first: list[Any], second: list[Any]) -> list[Any]:
     """Per point, the first value unless it is ``None``, else the second."""
     if second.count(None) == len(second):
         return first
-    return tuple(a if a is not None else b for a, b in zip(first, second, strict=True))
+    return [a if a is not None else b for a, b in zip(first, second, strict=True)]
 
 
 def _check_positions(
@@ -973,7 +996,7 @@ def parse_gpx(
     policy = ErrorPolicy.coerce(errors)
     prepared = prepare_xml(bytes(data), source_path, GpxError)
     raw = _read_raw(prepared, source_path, method)
-    texts = [row[0] for row in raw.rows]
+    texts = raw.column("time")
     times = times_from_strings(texts) if method == "stream" else _times_from_datetimes(texts)
     return _build_activity(raw, times, path=source_path, policy=policy, method=method)
 

@@ -58,6 +58,14 @@ _UTF8_NAMES = {"utf-8", "utf8", "ascii", "us-ascii", "utf_8"}
 _PREFIX_USE_RE = re.compile(
     rb"</?([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*|\s([A-Za-z_][\w.-]*):[\w.-]+\s*="
 )
+#: The two forms of :data:`_PREFIX_USE_RE` (prefixed tag, prefixed attribute), each
+#: with a place for a lookahead excluding prefixes already found.
+_PREFIX_USE_FORMS = (
+    (rb"</?", rb"([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*"),
+    (rb"\s", rb"([A-Za-z_][\w.-]*):[\w.-]+\s*="),
+)
+#: Distinct prefixes :func:`_used_prefixes` skips by lookahead before a plain scan.
+_MAX_SKIPPED_PREFIXES = 16
 _PREFIX_DECL_RE = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
 _ROOT_START_RE = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 # libxml2 error code XML_NS_ERR_UNDEFINED_NAMESPACE
@@ -249,8 +257,7 @@ def declare_prefixes(data: bytes) -> tuple[bytes, list[str]]:
         The repaired document and the prefixes that were declared (empty when
         nothing needed repair; the document is then returned unchanged).
     """
-    used = {a or b for a, b in _PREFIX_USE_RE.findall(data)}
-    used -= {b"xml", b"xmlns"}
+    used = _used_prefixes(data) - {b"xml", b"xmlns"}
     root = _find_root_start(data)
     if root is None:
         return data, []
@@ -263,6 +270,31 @@ def declare_prefixes(data: bytes) -> tuple[bytes, list[str]]:
     decls = b"".join(b' xmlns:%s="%s%s"' % (p, UNDECLARED_NS_PREFIX.encode(), p) for p in missing)
     repaired = data[: root.end()] + decls + data[root.end() :]
     return repaired, [p.decode("ascii", "replace") for p in missing]
+
+
+def _used_prefixes(data: bytes) -> set[bytes]:
+    """The distinct namespace prefixes of tags and attributes in ``data``.
+
+    The prefixes :data:`_PREFIX_USE_RE` finds, but each search skips the
+    prefixes already found, so a document is scanned about once per form and
+    distinct prefix instead of producing a match per prefixed name. Past
+    :data:`_MAX_SKIPPED_PREFIXES` prefixes, one plain scan finds the rest (no
+    ever longer patterns for a document made of distinct prefixes).
+    """
+    found: set[bytes] = set()
+    for lead, rest in _PREFIX_USE_FORMS:
+        pos = 0
+        while True:
+            if len(found) > _MAX_SKIPPED_PREFIXES:
+                return found | {a or b for a, b in _PREFIX_USE_RE.findall(data)}
+            skip = b"|".join(re.escape(p) for p in sorted(found))
+            exclude = b"(?!(?:" + skip + b"):)" if found else b""
+            match = re.compile(lead + exclude + rest).search(data, pos)
+            if match is None:
+                break
+            found.add(match.group(1))
+            pos = match.start()
+    return found
 
 
 def _find_root_start(data: bytes) -> re.Match[bytes] | None:
