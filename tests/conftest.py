@@ -123,6 +123,25 @@ def corpus_files(fmt: str | None = None, max_bytes: int | None = None) -> list[A
     ]
 
 
+def corpus_gpx_samples(corpus_dir: Path, rel: Path) -> Any:
+    """Samples of one corpus GPX file (gzip unpacked), read quietly; skips unreadable files."""
+    import gzip
+    import warnings
+
+    from stridecheck.errors import StrideCheckError, StrideCheckWarning
+    from stridecheck.io.gpx import parse_gpx
+
+    data = (corpus_dir / rel).read_bytes()
+    if rel.suffix == ".gz":
+        data = gzip.decompress(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StrideCheckWarning)
+            return parse_gpx(data, errors="ignore").samples
+    except StrideCheckError:
+        pytest.skip("not a readable GPX file")
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """The corpus folder; skips (or fails under ``CI=true``) when it is absent."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import corpus_files
+from conftest import corpus_files, corpus_gpx_samples
 from stridecheck import activity
-from stridecheck.errors import StrideCheckError, StrideCheckWarning
 from stridecheck.io import derive
-from stridecheck.io.gpx import parse_gpx
 
 
 def _positions(samples: pd.DataFrame) -> pd.DataFrame:
@@ -38,15 +34,7 @@ def _assert_arrays_equal_frames(positions: pd.DataFrame) -> None:
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", corpus_files("gpx"))
 def test_array_derivations_equal_frame_ones_on_corpus(corpus_dir: Path, rel: Path) -> None:
-    data = (corpus_dir / rel).read_bytes()
-    if rel.suffix == ".gz":
-        data = gzip.decompress(data)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", StrideCheckWarning)
-            samples = parse_gpx(data, errors="ignore").samples
-    except StrideCheckError:
-        pytest.skip("not a readable GPX file")
+    samples = corpus_gpx_samples(corpus_dir, rel)
     if "lat_deg" not in samples:
         pytest.skip("no positions")
     _assert_arrays_equal_frames(_positions(samples))

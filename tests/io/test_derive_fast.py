@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import corpus_files
+from conftest import corpus_files, corpus_gpx_samples
 from stridecheck import activity
 from stridecheck.errors import StrideCheckError, StrideCheckWarning
 from stridecheck.io import derive, gpx
@@ -81,15 +81,7 @@ def _derive_speed_pandas(samples: pd.DataFrame) -> pd.Series:
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", corpus_files("gpx"))
 def test_derived_speed_fast_equals_pandas_on_corpus(corpus_dir: Path, rel: Path) -> None:
-    data = (corpus_dir / rel).read_bytes()
-    if rel.suffix == ".gz":
-        data = gzip.decompress(data)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", StrideCheckWarning)
-            samples = parse_gpx(data, errors="ignore").samples
-    except StrideCheckError:
-        pytest.skip("not a readable GPX file")
+    samples = corpus_gpx_samples(corpus_dir, rel)
     frame = samples[[c for c in ("lat_deg", "lon_deg") if c in samples.columns]]
     if frame.shape[1] < 2:
         pytest.skip("no positions")

@@ -35,6 +35,7 @@ from stridecheck.errors import (
 )
 from stridecheck.io import fit_decode, fit_profile
 from stridecheck.io.fit_decode import _crc_numpy, _crc_python, decode_fit, fit_crc
+from stridecheck.io.fit_messages import FitMessages
 
 # (file, message, field): why our value differs from the SDK's, and why ours is right.
 ALLOWED_DIFFERENCES: dict[tuple[str, str, str], str] = {
@@ -110,6 +111,24 @@ def _assert_frames_identical(a: pd.DataFrame, b: pd.DataFrame, where: str) -> No
             assert type(x) is type(y) and same, f"{where}.{column}: {x!r} != {y!r}"
 
 
+def _decode_with_and_without(
+    path: Path, monkeypatch, setting: str, value: object
+) -> tuple[FitMessages, FitMessages]:
+    """Decode a corpus file as is and with ``fit_decode.<setting>`` patched; frames must match."""
+    data = _read(path)
+    try:
+        default = _decode_quiet(data)
+    except StrideCheckError:
+        pytest.skip("not a decodable FIT file")
+    with monkeypatch.context() as patch:
+        patch.setattr(fit_decode, setting, value)
+        patched = _decode_quiet(data)
+    assert list(default.frames) == list(patched.frames)
+    for name, frame in patched.frames.items():
+        _assert_frames_identical(default.frames[name], frame, f"{path.name}:{name}")
+    return default, patched
+
+
 def _decode_with_small_rows(data: bytes, small_rows: int, monkeypatch) -> object:
     with monkeypatch.context() as patch:
         patch.setattr(fit_decode, "_SMALL_ROWS", small_rows)
@@ -139,17 +158,8 @@ def test_few_rows_path_equals_vectorised(corpus_dir: Path, rel: Path, monkeypatc
 @pytest.mark.parametrize("rel", corpus_files("fit", max_bytes=3_000_000))
 def test_block_frames_equal_pandas_construction(corpus_dir: Path, rel: Path, monkeypatch) -> None:
     """Frames built from ready blocks equal ``DataFrame._from_arrays``, block layout too."""
-    data = _read(corpus_dir / rel)
-    try:
-        fast = _decode_quiet(data)
-    except StrideCheckError:
-        pytest.skip("not a decodable FIT file")
-    with monkeypatch.context() as patch:
-        patch.setattr(fit_decode, "_FROM_BLOCKS", None)
-        general = _decode_quiet(data)
-    assert list(fast.frames) == list(general.frames)
+    fast, general = _decode_with_and_without(corpus_dir / rel, monkeypatch, "_FROM_BLOCKS", None)
     for name, frame in general.frames.items():
-        _assert_frames_identical(fast.frames[name], frame, f"{rel}:{name}")
         blocks = sorted(str(block.dtype) for block in fast.frames[name]._mgr.blocks)
         assert blocks == sorted(str(block.dtype) for block in frame._mgr.blocks)
 
@@ -626,17 +636,9 @@ def test_array_code_tables_equal_per_element_path(
     corpus_dir: Path, rel: Path, monkeypatch
 ) -> None:
     """Array fields built from code tables and shared row tuples equal element-wise building."""
-    data = _read(corpus_dir / rel)
-    try:
-        tables = _decode_quiet(data)
-    except StrideCheckError:
-        pytest.skip("not a decodable FIT file")
-    with monkeypatch.context() as patch:
-        patch.setattr(fit_decode, "_TABLE_MIN_ELEMENTS", {1: 10**12, 2: 10**12})
-        elementwise = _decode_quiet(data)
-    assert list(tables.frames) == list(elementwise.frames)
-    for name, frame in elementwise.frames.items():
-        _assert_frames_identical(tables.frames[name], frame, f"{rel}:{name}")
+    _decode_with_and_without(
+        corpus_dir / rel, monkeypatch, "_TABLE_MIN_ELEMENTS", {1: 10**12, 2: 10**12}
+    )
 
 
 _ARRAY_SHOWS = [
