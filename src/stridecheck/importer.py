@@ -31,7 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from stridecheck.activity import Activity
-from stridecheck.errors import ContainerError, InputError, StrideCheckError
+from stridecheck.errors import (
+    ContainerError,
+    EmptyActivityError,
+    FitDecodeError,
+    GpxError,
+    InputError,
+    StrideCheckError,
+    TcxError,
+    UnsupportedFormatError,
+    XmlSecurityError,
+)
 from stridecheck.io import read, sniff_format
 from stridecheck.io.containers import gunzip, zip_members
 from stridecheck.pipeline import analyse_activity
@@ -42,6 +52,7 @@ from stridecheck.store.repository import ActivityRecord, AnalysisRecord, Enrolme
 __all__ = [
     "ACTIVITY_SUFFIXES",
     "AUTO_POOL_MIN_FILES",
+    "REJECTION_KINDS",
     "Candidate",
     "ImportSummary",
     "Prepared",
@@ -53,6 +64,8 @@ __all__ = [
     "prepare",
     "process_context",
     "read_for_analysis",
+    "rejection",
+    "rejection_kind",
 ]
 
 #: File name endings taken for activity files when walking folders and zips.
@@ -71,10 +84,63 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Rejection:
-    """A file that was not imported, and why."""
+    """A file that was not imported, and why.
+
+    Attributes
+    ----------
+    source
+        The file's label (path, or ``archive.zip!member``).
+    reason
+        What is wrong, in plain (English) words from the reader or check.
+    kind
+        What sort of problem it is, for a translated lead sentence: one of
+        :data:`REJECTION_KINDS` (see :func:`rejection_kind`).
+    """
 
     source: str
     reason: str
+    kind: str = "unreadable"
+
+
+#: Sorts of rejection, from the most to the least specific error class.
+REJECTION_KINDS = (
+    "unsafe",  # XML entities/DTDs, zip member names that climb out of a folder
+    "container",  # a .gz/.zip that is damaged, empty, too large unpacked or nested too deeply
+    "format",  # none of FIT, GPX, TCX
+    "empty",  # decodes, but holds no timed samples
+    "unusable",  # FIT/GPX/TCX that cannot be decoded, or a GPX/TCX without a timed track
+    "unreadable",  # any other bad input (missing, unreadable file, ...)
+    "analysis",  # read, but the analysis refused it (e.g. too few samples)
+    "internal",  # a bug: reported per file so a bulk import goes on
+)
+
+
+def rejection_kind(error: BaseException) -> str:
+    """The :data:`REJECTION_KINDS` entry of the error that stopped a file."""
+    if isinstance(error, XmlSecurityError):
+        return "unsafe"
+    if isinstance(error, ContainerError):
+        return "container"
+    if isinstance(error, UnsupportedFormatError):
+        return "format"
+    if isinstance(error, EmptyActivityError):
+        return "empty"
+    if isinstance(error, FitDecodeError | GpxError | TcxError):
+        return "unusable"
+    if isinstance(error, InputError):
+        return "unreadable"
+    if isinstance(error, StrideCheckError):
+        return "analysis"
+    return "internal"
+
+
+def rejection(label: str, error: BaseException) -> Rejection:
+    """The rejection of the file ``label`` stopped by ``error``, with its reason and kind."""
+    kind = rejection_kind(error)
+    reason = getattr(error, "reason", None) or str(error)
+    if kind == "internal":
+        reason = f"internal error ({type(error).__name__}: {error})"
+    return Rejection(label, reason, kind)
 
 
 @dataclass(frozen=True)
@@ -125,7 +191,9 @@ class ImportSummary:
         return {
             "imported": len(self.imported),
             "duplicates": len(self.duplicates),
-            "rejected": [{"file": r.source, "reason": r.reason} for r in self.rejected],
+            "rejected": [
+                {"file": r.source, "reason": r.reason, "kind": r.kind} for r in self.rejected
+            ],
             "skipped": len(self.skipped),
             "elapsed_s": round(self.elapsed_s, 3),
             "files_per_s": round(self.files_per_s, 2),
@@ -141,10 +209,12 @@ def _expand_zip(label: str, data: bytes, depth: int) -> Iterator[Candidate | Rej
     try:
         members = zip_members(data, label)
     except ContainerError as exc:
-        yield Rejection(label, exc.reason)
+        yield rejection(label, exc)
         return
     for name in _unsafe_names(data):
-        yield Rejection(f"{label}!{name}", "unsafe member name (absolute or '..'): refused")
+        yield Rejection(
+            f"{label}!{name}", "unsafe member name (absolute or '..'): refused", "unsafe"
+        )
     found = False
     for member in members:
         found = True
@@ -154,13 +224,15 @@ def _expand_zip(label: str, data: bytes, depth: int) -> Iterator[Candidate | Rej
             continue
         if sniff_format(member.data) == "zip":
             if depth + 1 >= MAX_ZIP_DEPTH:
-                yield Rejection(member_label, "zip archives nested too deeply: refused")
+                yield Rejection(
+                    member_label, "zip archives nested too deeply: refused", "container"
+                )
             else:
                 yield from _expand_zip(member_label, member.data, depth + 1)
             continue
         yield Candidate(member_label, member.data)
     if not found:
-        yield Rejection(label, "zip archive holds no files")
+        yield Rejection(label, "zip archive holds no files", "container")
 
 
 def _unsafe_names(data: bytes) -> list[str]:
@@ -282,10 +354,8 @@ def prepare(
         activity.meta.sha256 = sha256
         analysis = analyse_activity(activity, program, start_date)
         return Prepared(label, activity_record(activity, label, sha256), analysis.to_record())
-    except StrideCheckError as exc:
-        return Rejection(label, getattr(exc, "reason", None) or str(exc))
     except Exception as exc:  # a bug must not stop a bulk import: report it per file
-        return Rejection(label, f"internal error ({type(exc).__name__}: {exc})")
+        return rejection(label, exc)
 
 
 #: Progress callback: called once per activity file handled with the running summary.
@@ -380,7 +450,7 @@ def import_paths(
             try:
                 sha = content_sha256(item.data, item.label)
             except ContainerError as exc:
-                summary.rejected.append(Rejection(item.label, exc.reason))
+                summary.rejected.append(rejection(item.label, exc))
                 committer.tick()
                 continue
             if sha in seen or store.has_activity(sha):

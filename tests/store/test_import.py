@@ -77,11 +77,19 @@ def test_rejected_with_reasons(tmp_path: Path, activity_dir: Path) -> None:
         assert all(reasons.values())
         assert "no such file" in reasons["missing.fit"]
         assert "empty" in reasons["empty.fit"]
+        kinds = {Path(r.source.split("!")[0]).name: r.kind for r in summary.rejected}
+        assert kinds == {
+            "empty.fit": "format",
+            "text.gpx": "format",
+            "broken.fit": "empty",
+            "missing.fit": "unreadable",
+        }
         assert [Path(s).name for s in summary.skipped] == ["notes.txt"]
         assert len(summary.imported) == 1
         assert _counts(store)["activities"] == 1
         doc = summary.to_dict()
         assert doc["imported"] == 1 and len(doc["rejected"]) == 4
+        assert {row["kind"] for row in doc["rejected"]} == {"unreadable", "format", "empty"}
 
 
 def _zip(entries: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -130,6 +138,13 @@ def test_zip_traversal_and_bomb_refused(tmp_path: Path, activity_dir: Path) -> N
         assert "evil.fit: unsafe member name" in reasons
         assert "evil2.fit: unsafe member name" in reasons
         assert "bomb.zip: zip member 'big.fit' would expand" in reasons
+        kinds = {r.source.rsplit("!", 1)[-1]: r.kind for r in summary.rejected}
+        assert kinds == {
+            "../../evil.fit": "unsafe",
+            "/abs/evil2.fit": "unsafe",
+            str(traversal): "container",  # and nothing else in it
+            str(bomb): "container",
+        }
         assert _counts(store)["activities"] == 0
     # nothing was written outside the store
     assert sorted(p.name for p in tmp_path.parent.iterdir()) == before

@@ -109,9 +109,13 @@ def test_upload_and_note_end_to_end(client: TestClient, web_db: Path, tmp_path: 
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("bad.fit", b"not an activity at all" * 4, "not a FIT, GPX or TCX file"),
+        ("bad.fit", b"not an activity at all" * 4, "not stored: it is not a FIT, GPX or TCX"),
         ("empty.gpx", b"", "empty"),
-        ("x.gpx", b"<?xml version='1.0'?><gpx><trk><trkseg></trkseg></trk></gpx>", "not stored"),
+        (
+            "x.gpx",
+            b"<?xml version='1.0'?><gpx><trk><trkseg></trkseg></trk></gpx>",
+            "not stored: it cannot be used as an activity (no timed track points",
+        ),
     ],
 )
 def test_bad_upload_stores_nothing(
@@ -223,6 +227,20 @@ def test_german_dashboard_words_generated_texts_and_errors_in_german(web_db: Pat
     assert _count(web_db) == before
     missing = client.get("/athletes/Niemand")
     assert missing.status_code == 404 and "Niemand ist nicht bekannt." in _error(missing.text)
+    uploads = {
+        "bad.fit": (b"not an activity at all" * 4, "sie ist keine FIT-, GPX- oder TCX-Datei ("),
+        "x.gpx": (
+            b"<?xml version='1.0'?><gpx><trk><trkseg></trkseg></trk></gpx>",
+            "sie ist als Aktivität nicht verwendbar (",
+        ),
+    }
+    for name, (data, german) in uploads.items():
+        upload_url = "/athletes/Ana/upload"
+        reply = client.post(upload_url, data={"csrf": csrf}, files={"file": (name, data)})
+        text = _error(reply.text)
+        assert reply.status_code == 400 and "Die Datei wurde nicht gespeichert: " in text
+        assert german in text, text
+    assert _count(web_db) == before
 
 
 def test_dns_rebinding_is_refused(web_db: Path) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -38,6 +38,9 @@ from stridecheck.report.render import ChartSink, chart_globals, make_environment
 from stridecheck.store import Store
 from stridecheck.store.repository import PAIN_RANGE, RPE_RANGE
 from stridecheck.web import security
+
+if TYPE_CHECKING:
+    from stridecheck.importer import Rejection
 
 __all__ = ["MAX_UPLOAD_BYTES", "WebConfig", "create_app"]
 
@@ -325,12 +328,32 @@ def create_app(config: WebConfig) -> FastAPI:
     return app
 
 
+def _rejection_text(refused: Rejection, lang: Lang) -> str:
+    """Why a file was refused, led by a sentence in the dashboard's language.
+
+    The reader's own reason (English, technical: byte offsets, element names)
+    follows in parentheses.
+    """
+    _ = lang.gettext
+    leads = {
+        "unsafe": _("it was refused as unsafe (%(detail)s)"),
+        "container": _("the archive or compressed file cannot be used (%(detail)s)"),
+        "format": _("it is not a FIT, GPX or TCX file (%(detail)s)"),
+        "empty": _("it holds no timed samples to analyse (%(detail)s)"),
+        "unusable": _("it cannot be used as an activity (%(detail)s)"),
+        "unreadable": _("it cannot be read (%(detail)s)"),
+        "analysis": _("it could not be analysed (%(detail)s)"),
+        "internal": _("an internal error stopped its analysis (%(detail)s)"),
+    }
+    return leads.get(refused.kind, "%(detail)s") % {"detail": refused.reason}
+
+
 def _store_upload(db: Path, athlete: str, label: str, data: bytes, lang: Lang) -> tuple[bool, str]:
     """Validate, analyse and store one uploaded activity; ``(ok, message)``.
 
     Nothing is stored unless the file reads and analyses cleanly.
     """
-    from stridecheck.importer import Rejection, content_sha256, prepare
+    from stridecheck.importer import Rejection, content_sha256, prepare, rejection
     from stridecheck.io import sniff_format
 
     _ = lang.gettext
@@ -341,7 +364,7 @@ def _store_upload(db: Path, athlete: str, label: str, data: bytes, lang: Lang) -
     try:
         sha = content_sha256(data, label)
     except StrideCheckError as exc:
-        return False, getattr(exc, "reason", None) or str(exc)
+        return False, _rejection_text(rejection(label, exc), lang)
     with Store.open(db) as store:
         person = store.athlete(athlete)
         if store.has_activity(sha):
@@ -351,7 +374,7 @@ def _store_upload(db: Path, athlete: str, label: str, data: bytes, lang: Lang) -
         start = enrolment.start_date if enrolment is not None else None
         outcome = prepare(label, data, sha, program, start)
         if isinstance(outcome, Rejection):
-            return False, outcome.reason
+            return False, _rejection_text(outcome, lang)
         new_id = store.add_activity(person.id, outcome.record, outcome.analysis, enrolment)
     if new_id is None:
         return False, _("this activity is already stored")
