@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stridecheck.frames import frame_from_arrays
+
 __all__ = [
     "EVENT_COLUMNS",
     "LAP_COLUMNS",
@@ -353,4 +355,5 @@ def float_samples_frame(
     values["timer_running"] = np.ones(len(index), dtype=bool)
     known = [c for c in SAMPLE_COLUMNS if c in values]
     extra = [c for c in columns if c not in SAMPLE_COLUMNS]
-    return pd.DataFrame({c: values[c] for c in known + extra}, index=index, copy=True)
+    names = known + extra
+    return frame_from_arrays(names, [values[c] for c in names], index, copy=True)

@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import corpus_files
+from stridecheck import frames
 from stridecheck.errors import (
     FitCRCError,
     FitDecodeError,
@@ -112,16 +113,16 @@ def _assert_frames_identical(a: pd.DataFrame, b: pd.DataFrame, where: str) -> No
 
 
 def _decode_with_and_without(
-    path: Path, monkeypatch, setting: str, value: object
+    path: Path, monkeypatch, setting: str, value: object, *, module: object = fit_decode
 ) -> tuple[FitMessages, FitMessages]:
-    """Decode a corpus file as is and with ``fit_decode.<setting>`` patched; frames must match."""
+    """Decode a corpus file as is and with ``<module>.<setting>`` patched; frames must match."""
     data = _read(path)
     try:
         default = _decode_quiet(data)
     except StrideCheckError:
         pytest.skip("not a decodable FIT file")
     with monkeypatch.context() as patch:
-        patch.setattr(fit_decode, setting, value)
+        patch.setattr(module, setting, value)
         patched = _decode_quiet(data)
     assert list(default.frames) == list(patched.frames)
     for name, frame in patched.frames.items():
@@ -158,7 +159,9 @@ def test_few_rows_path_equals_vectorised(corpus_dir: Path, rel: Path, monkeypatc
 @pytest.mark.parametrize("rel", corpus_files("fit", max_bytes=3_000_000))
 def test_block_frames_equal_pandas_construction(corpus_dir: Path, rel: Path, monkeypatch) -> None:
     """Frames built from ready blocks equal ``DataFrame._from_arrays``, block layout too."""
-    fast, general = _decode_with_and_without(corpus_dir / rel, monkeypatch, "_FROM_BLOCKS", None)
+    fast, general = _decode_with_and_without(
+        corpus_dir / rel, monkeypatch, "_FROM_BLOCKS", None, module=frames
+    )
     for name, frame in general.frames.items():
         blocks = sorted(str(block.dtype) for block in fast.frames[name]._mgr.blocks)
         assert blocks == sorted(str(block.dtype) for block in frame._mgr.blocks)

@@ -71,6 +71,7 @@ from stridecheck.errors import (
     InputError,
     handle_problem,
 )
+from stridecheck.frames import frame_from_arrays
 from stridecheck.io.derive import derive_speed
 from stridecheck.io.files import read_file_bytes
 from stridecheck.io.fit_messages import FitMessages
@@ -796,33 +797,9 @@ def _empty_table(columns: tuple[str, ...]) -> pd.DataFrame:
     return empty_frame(columns)
 
 
-@functools.lru_cache(maxsize=256)
-def _column_index(names: tuple[str, ...]) -> pd.Index:
-    """Column labels (immutable, so frames with the same columns share one)."""
-    return pd.Index(names)
-
-
-#: pandas' constructor from ready-typed arrays: skips the per-column inference
-#: that would turn object columns of strings into ``str``; public fallback below.
-_FROM_ARRAYS = getattr(pd.DataFrame, "_from_arrays", None)
-
-
 def _frame_of(names: tuple[str, ...], arrays: list[Any], index: pd.Index) -> pd.DataFrame:
     """A frame of ready-typed columns (dtypes kept as they are, arrays not copied)."""
-    if _FROM_ARRAYS is not None:
-        try:
-            frame = _FROM_ARRAYS(
-                arrays, columns=_column_index(names), index=index, verify_integrity=False
-            )
-            if isinstance(frame, pd.DataFrame):
-                return frame
-        except (TypeError, ValueError):  # pragma: no cover - other pandas versions
-            pass
-    data = {  # pragma: no cover - public path for pandas without _from_arrays
-        name: pd.Series(value, index=index, dtype=value.dtype, copy=False)
-        for name, value in zip(names, arrays, strict=True)
-    }
-    return pd.DataFrame(data, index=index, copy=False)  # pragma: no cover
+    return frame_from_arrays(names, arrays, index)
 
 
 def _workout(msgs: FitMessages) -> pd.DataFrame | None:

@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import array as pyarray
 import functools
-import importlib
 import math
 import struct
 from collections.abc import Sequence
@@ -74,6 +73,7 @@ from stridecheck.errors import (
     StrideCheckError,
     handle_problem,
 )
+from stridecheck.frames import frame_from_arrays
 from stridecheck.io import fit_profile as fp
 from stridecheck.io.fit_messages import DeveloperField, FitMessages
 from stridecheck.io.fit_sdk import dev_column_name
@@ -2152,17 +2152,6 @@ def _as_pandas(column: np.ndarray) -> Any:
     return pd.array(values, dtype=_UTC_NS)  # pragma: no cover
 
 
-@functools.lru_cache(maxsize=1024)
-def _column_index(names: tuple[str, ...]) -> pd.Index:
-    """Column labels (immutable, so one Index per list of names is shared)."""
-    return pd.Index(names)
-
-
-#: pandas' constructor from ready-typed arrays (skips per-column inference, which
-#: would also turn object columns of strings into ``str``); public fallback below.
-_FROM_ARRAYS = getattr(pd.DataFrame, "_from_arrays", None)
-
-
 def _frame(
     num: int,
     columns: dict[str, np.ndarray],
@@ -2188,78 +2177,9 @@ def _frame(
     return _frame_from(names, arrays, len(seqs))
 
 
-def _from_blocks_constructor() -> Any:
-    """pandas' public constructor from ready blocks (pandas >= 3), or ``None``."""
-    try:
-        module = importlib.import_module("pandas.api.internals")
-    except ImportError:  # pragma: no cover - older pandas
-        return None
-    return getattr(module, "create_dataframe_from_blocks", None)
-
-
-#: Frame from consolidated blocks, skipping per-column checks and inference.
-_FROM_BLOCKS = _from_blocks_constructor()
-
-
-def _blocks_frame(names: list[str], arrays: list[Any], n: int) -> pd.DataFrame | None:
-    """The frame built from consolidated blocks, as pandas would lay them out.
-
-    Columns of one numpy dtype are stacked into one 2-D block (what
-    ``DataFrame._from_arrays`` does, minus its per-column checks); extension
-    arrays (UTC datetimes) become one block each. ``None`` when a column is not
-    a plain 1-D array of ``n`` values, so the caller takes the general path.
-    """
-    if _FROM_BLOCKS is None:  # pragma: no cover - older pandas
-        return None
-    groups: dict[np.dtype[Any], list[int]] = {}
-    blocks: list[tuple[Any, np.ndarray]] = []
-    for i, array in enumerate(arrays):
-        if isinstance(array, np.ndarray):
-            if array.ndim != 1 or len(array) != n or array.dtype.kind not in "biufcO":
-                return None
-            groups.setdefault(array.dtype, []).append(i)
-        elif isinstance(array, pd.arrays.DatetimeArray) and len(array) == n:
-            blocks.append((array, np.array([i], dtype=np.intp)))
-        else:
-            return None
-    for where in groups.values():
-        if len(where) == 1:
-            stacked = arrays[where[0]].reshape(1, n)
-        else:
-            stacked = np.stack([arrays[i] for i in where])
-        blocks.append((stacked, np.array(where, dtype=np.intp)))
-    frame = _FROM_BLOCKS(blocks, pd.RangeIndex(n), _column_index(tuple(names)))
-    return frame if isinstance(frame, pd.DataFrame) else None
-
-
 def _frame_from(names: list[str], arrays: list[Any], n: int) -> pd.DataFrame:
     """A frame of ready-typed columns (``n`` rows)."""
-    if len(set(names)) == len(names):
-        try:
-            fast = _blocks_frame(names, arrays, n)
-        except (TypeError, ValueError, AssertionError):  # pragma: no cover - other pandas
-            fast = None
-        if fast is not None:
-            return fast
-    if _FROM_ARRAYS is not None:
-        try:
-            frame = _FROM_ARRAYS(
-                arrays,
-                columns=_column_index(tuple(names)),
-                index=pd.RangeIndex(n),
-                verify_integrity=False,
-            )
-            if isinstance(frame, pd.DataFrame):
-                return frame
-        except (TypeError, ValueError):  # pragma: no cover - other pandas versions
-            pass
-    data = {  # pragma: no cover - public path for pandas without _from_arrays
-        name: pd.Series(value, dtype=object, copy=False)
-        if isinstance(value, np.ndarray) and value.dtype == object
-        else value
-        for name, value in zip(names, arrays, strict=True)
-    }
-    return pd.DataFrame(data, copy=False)  # pragma: no cover
+    return frame_from_arrays(names, arrays, pd.RangeIndex(n))
 
 
 def decode_fit(
