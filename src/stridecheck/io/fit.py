@@ -610,7 +610,7 @@ def _samples(
     index = index.rename("time")
     if all(values.dtype.kind in "biuf" for values in columns.values()):
         # own copies: some arrays are (read-only) views of the decoder's frames
-        frame = _frame_of(tuple(columns), [np.array(v) for v in columns.values()], index)
+        frame = frame_from_arrays(tuple(columns), [np.array(v) for v in columns.values()], index)
     else:  # object columns go through pandas' inference (strings become ``str``)
         frame = pd.DataFrame(columns, index=index)
     frame = _merge_duplicates(frame, warnings_)
@@ -788,18 +788,13 @@ def _side_table(
     if len(rows) == 0:
         return _empty_table(columns).copy()
     arrays = [_side_column(rows, *variable_map[ours]) for ours in columns]
-    return _frame_of(columns, arrays, pd.RangeIndex(rows.n))
+    return frame_from_arrays(columns, arrays, pd.RangeIndex(rows.n))
 
 
 @functools.cache
 def _empty_table(columns: tuple[str, ...]) -> pd.DataFrame:
     """The empty side table (a template: hand out copies only)."""
     return empty_frame(columns)
-
-
-def _frame_of(names: tuple[str, ...], arrays: list[Any], index: pd.Index) -> pd.DataFrame:
-    """A frame of ready-typed columns (dtypes kept as they are, arrays not copied)."""
-    return frame_from_arrays(names, arrays, index)
 
 
 def _workout(msgs: FitMessages) -> pd.DataFrame | None:

@@ -2174,12 +2174,7 @@ def _frame(
             arrays.append(column)
             continue
         arrays.append(_finalize(column, ftype, array, name in lists or name in dev_names))
-    return _frame_from(names, arrays, len(seqs))
-
-
-def _frame_from(names: list[str], arrays: list[Any], n: int) -> pd.DataFrame:
-    """A frame of ready-typed columns (``n`` rows)."""
-    return frame_from_arrays(names, arrays, pd.RangeIndex(n))
+    return frame_from_arrays(names, arrays, pd.RangeIndex(len(seqs)))
 
 
 def decode_fit(
@@ -2240,10 +2235,10 @@ def decode_fit(
         name = profile.name if profile is not None else str(num)
         done = small.get(num)
         if done is not None:
-            messages.frames[name] = _frame_from(
+            messages.frames[name] = frame_from_arrays(
                 ["_seq", "_file", *done.names],
                 [done.seqs, files_of(done.seqs).astype(np.int64), *done.arrays],
-                len(done.seqs),
+                pd.RangeIndex(len(done.seqs)),
             )
             continue
         rows = types[num]
