@@ -571,12 +571,28 @@ def _absent(n: int, as_object: bool) -> np.ndarray:
     return np.full(n, np.nan)
 
 
+def _objected(value: Any) -> Any:
+    """A float value as the SDK shows it: ``None`` for NaN, ``int`` when whole."""
+    if math.isnan(value):
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def _as_float(value: Any) -> float:
+    """A value of an object column as a float (NaN unless it is a number)."""
+    return (
+        float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else math.nan
+    )
+
+
 def _to_object(column: np.ndarray) -> np.ndarray:
     if column.dtype == object:
         return column
     out = np.empty(len(column), dtype=object)
     for i, value in enumerate(column.tolist()):
-        out[i] = None if math.isnan(value) else (int(value) if value.is_integer() else value)
+        out[i] = _objected(value)
     return out
 
 
@@ -1308,12 +1324,6 @@ def _named(value: float, names: dict[int, str]) -> Any:
     return names.get(int(value), int(value)) if value.is_integer() else value
 
 
-def _objected(value: Any) -> Any:
-    if math.isnan(value):
-        return None
-    return int(value) if value.is_integer() else value
-
-
 #: (kind, (scale, offset) of numeric types or None, enum names or None)
 _ConvSpec = tuple[str, tuple[float, float] | None, dict[int, str] | None]
 #: Conversion facts by ``id`` of the (immortal) profile object, kept with it.
@@ -1484,13 +1494,7 @@ def _small_finalize(col: _Col, ftype: str | None, array: bool) -> Any:
     if ftype in fp.NUMERIC_TYPES:
         if kind == "f":
             return np.array(values, dtype=np.float64)
-        return np.array(
-            [
-                float(v) if isinstance(v, int | float) and not isinstance(v, bool) else math.nan
-                for v in values
-            ],
-            dtype=np.float64,
-        )
+        return np.array([_as_float(v) for v in values], dtype=np.float64)
     return _object_array(objects)
 
 
@@ -2126,13 +2130,7 @@ def _all_missing(column: np.ndarray) -> bool:
 def _to_float(column: np.ndarray) -> np.ndarray:
     if column.dtype != object:
         return column.astype(np.float64, copy=False)
-    return np.array(
-        [
-            float(v) if isinstance(v, int | float) and not isinstance(v, bool) else np.nan
-            for v in column
-        ],
-        dtype=np.float64,
-    )
+    return np.array([_as_float(v) for v in column], dtype=np.float64)
 
 
 _UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
