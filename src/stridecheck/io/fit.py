@@ -48,7 +48,6 @@ Mapping rules
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import importlib
 import os
 from typing import Any
@@ -610,7 +609,7 @@ def _samples(
     index = index.rename("time")
     if all(values.dtype.kind in "biuf" for values in columns.values()):
         # own copies: some arrays are (read-only) views of the decoder's frames
-        frame = frame_from_arrays(tuple(columns), [np.array(v) for v in columns.values()], index)
+        frame = frame_from_arrays(tuple(columns), list(columns.values()), index, copy=True)
     else:  # object columns go through pandas' inference (strings become ``str``)
         frame = pd.DataFrame(columns, index=index)
     frame = _merge_duplicates(frame, warnings_)
@@ -786,15 +785,9 @@ def _side_table(
 ) -> pd.DataFrame:
     """One row per message in file order, renamed through ``variable_map``."""
     if len(rows) == 0:
-        return _empty_table(columns).copy()
+        return empty_frame(columns)
     arrays = [_side_column(rows, *variable_map[ours]) for ours in columns]
     return frame_from_arrays(columns, arrays, pd.RangeIndex(rows.n))
-
-
-@functools.cache
-def _empty_table(columns: tuple[str, ...]) -> pd.DataFrame:
-    """The empty side table (a template: hand out copies only)."""
-    return empty_frame(columns)
 
 
 def _workout(msgs: FitMessages) -> pd.DataFrame | None:
