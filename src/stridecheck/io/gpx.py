@@ -485,10 +485,7 @@ def assemble_samples(
     if no_speed and (has_pos or has_dist):
         _put_column(samples, "speed_mps", derive_speed(samples))
         meta.speed_derived = True
-    known = [c for c in SAMPLE_COLUMNS if c in samples.columns]
-    order = known + [c for c in samples.columns if c not in SAMPLE_COLUMNS]
-    if list(samples.columns) != order:
-        samples = samples[order]
+    # finalize_samples gives glossary order and _put_column keeps it
     meta.start_time = pd.Timestamp(samples.index[0]).to_pydatetime()
     return samples
 
