@@ -49,7 +49,7 @@ from stridecheck.importer import (
     Rejection,
     content_sha256,
     iter_candidates,
-    process_context,
+    process_pool,
     read_for_analysis,
 )
 from stridecheck.pipeline import COMPLY_METHOD, program_week, scored_activity
@@ -465,16 +465,10 @@ def _run_pool(
     participant's files are back, their adherence is a last, light task. At most
     ``4 * workers`` tasks are in flight, so memory does not grow with the cohort.
     """
-    context = process_context()
     task_program = tasks[0].program if tasks else None
     as_of = tasks[0].as_of if tasks else None
     in_flight: dict[cf.Future[Any], tuple[str, _Pending, int]] = {}
-    with cf.ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(task_program, as_of),
-    ) as pool:
+    with process_pool(workers, _start_worker, (task_program, as_of)) as pool:
 
         def settle(block: bool) -> None:
             if not in_flight:

@@ -63,6 +63,7 @@ __all__ = [
     "iter_candidates",
     "prepare",
     "process_context",
+    "process_pool",
     "read_for_analysis",
     "rejection",
     "rejection_kind",
@@ -505,6 +506,22 @@ def process_context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def process_pool(
+    workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]
+) -> cf.ProcessPoolExecutor:
+    """A pool of ``workers`` processes started from :func:`process_context`.
+
+    ``initializer(*initargs)`` runs once in every worker: what all its tasks
+    share (the program, dates) travels once per worker, not with every task.
+    """
+    return cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=process_context(),
+        initializer=initializer,
+        initargs=initargs,
+    )
+
+
 #: What every task of a worker process shares, set once per worker by :func:`_start_worker`.
 _WORKER: dict[str, Any] = {}
 
@@ -531,14 +548,8 @@ def _run_pool(
     The program is sent to each worker once (pool initialiser); a task carries
     only the file's label, bytes and hash.
     """
-    context = process_context()
     in_flight: set[cf.Future[Prepared | Rejection]] = set()
-    with cf.ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(program, start),
-    ) as pool:
+    with process_pool(workers, _start_worker, (program, start)) as pool:
         for label, data, sha in jobs:
             in_flight.add(pool.submit(_prepare_in_worker, label, data, sha))
             if len(in_flight) >= 4 * workers:
