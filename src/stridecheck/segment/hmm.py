@@ -796,18 +796,15 @@ def _train_speed_gaits(
     min_sd = 0.25 if ev.speed_source == "positions" else 0.12
     if model.gaits_seen == "both":
         walk, run = model.speed
-        rounds = 3
     else:
         walk, run = _shared_spread_mixture(speed[moving], weights[moving], min_sd)
-        rounds = 1
     trial = GaitModel(None, (walk, run), model.stop_speed_sd, None, "both", "speed", [])
-    states = np.zeros(len(ev), dtype=np.intp)
-    for _ in range(rounds):
+    for _ in range(3):
         evidence = hmm_evidence(ev, trial, params, weights)
         evidence[blocked] = 0.0
         states = viterbi_decode(evidence, cost, with_margin=False).states
         if model.gaits_seen != "both":
-            break
+            break  # the mixture is the fit: decoded once, not refitted
         is_walk = moving & (states == WALK)
         is_run = moving & (states == RUN)
         walk = _weighted_gaussian(
