@@ -7,7 +7,7 @@ import pytest
 
 from stridecheck.compliance import ComplianceParams, best_session, comply
 from stridecheck.compliance.align import AlignContext, align_steps
-from stridecheck.compliance.session import _distinct_sessions, _unrolled
+from stridecheck.compliance.session import _distinct_sessions
 from stridecheck.programs import load_program
 from stridecheck.simulate import simulate_session
 
@@ -20,8 +20,7 @@ def _exhaustive(intervals: object, program_name: str) -> tuple[str, dict[str, ob
     run_s, walk_s = results[0].run_s, results[0].walk_s
     ranks = []
     for i, (session, result) in enumerate(zip(candidates, results, strict=True)):
-        totals = _unrolled(session)[1]
-        misfit = abs(run_s - totals["run"]) + abs(walk_s - totals["walk"])
+        misfit = abs(run_s - session.time_in("run")) + abs(walk_s - session.time_in("walk"))
         ranks.append((result.score, -misfit, -i))
     best = max(range(len(candidates)), key=lambda i: ranks[i])
     return candidates[best].id, results[best].to_dict()

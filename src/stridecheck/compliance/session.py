@@ -86,26 +86,46 @@ def _as_session(session: SessionLike) -> Session:
     return Session(id="plan", steps=tuple(steps))
 
 
+@dataclass(frozen=True)
+class _Unrolled:
+    """A session's concrete steps and what scoring needs of them, computed once."""
+
+    steps: tuple[ConcreteStep, ...]
+    #: Seconds each step counts for in scoring (whole seconds, at least 1). [s]
+    step_s: np.ndarray
+    #: Prescribed seconds per kind. [s]
+    prescribed: dict[str, float]
+    #: Prescribed seconds per kind as scoring counts them (sums of ``step_s``). [s]
+    scored: dict[str, float]
+
+
 #: Sessions unrolled (see :func:`_unrolled`), by identity; the entry keeps its session alive.
-_UNROLLED: dict[int, tuple[Session, list[ConcreteStep], dict[str, float]]] = {}
+_UNROLLED: dict[int, tuple[Session, _Unrolled]] = {}
 _UNROLLED_MAX = 512
 
 
-def _unrolled(session: Session) -> tuple[list[ConcreteStep], dict[str, float]]:
-    """The session's concrete steps and its prescribed time per kind, computed once.
+def _unrolled(session: Session) -> _Unrolled:
+    """The session's concrete steps, their scored seconds and its totals, computed once.
 
     A program is scored against many activities; unrolling its sessions is pure
     Python work, remembered per session object (sessions are immutable).
     """
     entry = _UNROLLED.get(id(session))
-    if entry is None or entry[0] is not session:
-        steps = session.flatten()
-        totals = {k: float(sum(s.duration_s for s in steps if s.kind == k)) for k in _KIND_CODE}
-        if len(_UNROLLED) >= _UNROLLED_MAX:
-            _UNROLLED.clear()
-        entry = (session, steps, totals)
-        _UNROLLED[id(session)] = entry
-    return list(entry[1]), entry[2]
+    if entry is not None and entry[0] is session:
+        return entry[1]
+    steps = tuple(session.flatten())
+    step_s = np.array([max(1, round(s.duration_s)) for s in steps], dtype=np.intp)
+    step_s.flags.writeable = False  # shared by every scoring of the session
+    prescribed = {k: float(sum(s.duration_s for s in steps if s.kind == k)) for k in _KIND_CODE}
+    scored = dict.fromkeys(("run", "walk"), 0.0)
+    for step, seconds in zip(steps, step_s.tolist(), strict=True):
+        if step.kind in scored:
+            scored[step.kind] += float(seconds)
+    unrolled = _Unrolled(steps, step_s, prescribed, scored)
+    if len(_UNROLLED) >= _UNROLLED_MAX:
+        _UNROLLED.clear()
+    _UNROLLED[id(session)] = (session, unrolled)
+    return unrolled
 
 
 def _intervals_of(obj: Any) -> pd.DataFrame | None:
@@ -289,7 +309,7 @@ def comply_intervals(
             f"`method` {method!r} not found. Must be one of {', '.join(map(repr, ALIGN_METHODS))}."
         )
     sess = _as_session(session)
-    if not _unrolled(sess)[0]:
+    if not _unrolled(sess).steps:
         raise ValueError(f"session {sess.id!r} has no steps")
     timeline = build_timeline(intervals, activity)
     return _score_timeline(timeline, sess, ALIGN_METHODS[key], params or ComplianceParams())
@@ -328,8 +348,8 @@ def _align_session(
     context: AlignContext | None = None,
 ) -> _Aligned:
     """Align a session to a timeline and score it, without the per-step report."""
-    steps = _unrolled(sess)[0]
-    step_s = np.array([max(1, round(s.duration_s)) for s in steps], dtype=np.intp)
+    unrolled = _unrolled(sess)
+    steps, step_s = list(unrolled.steps), unrolled.step_s
     alignment = _align(timeline, steps, step_s, method_name, p, context=context)
     bounds = alignment.bounds
     in_window = {
@@ -541,15 +561,6 @@ def comply(
 _CAP_SLACK = 1e-9
 
 
-def _scored_totals(session: Session) -> dict[str, float]:
-    """Prescribed seconds per kind as scoring counts them (whole seconds, at least 1 a step)."""
-    totals = dict.fromkeys(("run", "walk"), 0.0)
-    for step in _unrolled(session)[0]:
-        if step.kind in totals:
-            totals[step.kind] += float(max(1, round(step.duration_s)))
-    return totals
-
-
 def _distinct_sessions(sessions: Sequence[Session]) -> list[Session]:
     seen: dict[tuple[Any, ...], Session] = {}
     for s in sessions:
@@ -603,8 +614,8 @@ def best_session(
     }
 
     candidates = _distinct_sessions(sessions)
-    prescribed = [_unrolled(c)[1] for c in candidates]
-    scored = [_scored_totals(c) for c in candidates]
+    prescribed = [_unrolled(c).prescribed for c in candidates]
+    scored = [_unrolled(c).scored for c in candidates]
 
     def misfit(i: int) -> float:
         # equal scores: the session whose run and walk totals are closest to what was done
@@ -629,7 +640,7 @@ def best_session(
     for i in order:
         if best is not None and (caps[i], -misfits[i], -i) < best[0]:
             continue  # even its highest score would not rank above the best so far
-        if not _unrolled(candidates[i])[0]:
+        if not _unrolled(candidates[i]).steps:
             raise ValueError(f"session {candidates[i].id!r} has no steps")
         aligned = _align_session(timeline, candidates[i], method_name, p, context)
         rank = (aligned.score, -misfits[i], -i)
