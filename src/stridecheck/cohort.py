@@ -42,7 +42,8 @@ from typing import Any
 
 import pandas as pd
 
-from stridecheck.compliance import ScoredActivity, adherence, program_calendar
+from stridecheck.compliance import ScoredActivity, adherence
+from stridecheck.compliance.adherence import program_week, week_sessions
 from stridecheck.errors import InputError, StrideCheckError
 from stridecheck.importer import (
     Candidate,
@@ -52,7 +53,7 @@ from stridecheck.importer import (
     process_pool,
     read_for_analysis,
 )
-from stridecheck.pipeline import COMPLY_METHOD, program_week, scored_activity
+from stridecheck.pipeline import COMPLY_METHOD, scored_activity
 from stridecheck.programs import Program, Session, load_program
 
 __all__ = [
@@ -212,7 +213,7 @@ def process_participant(task: ParticipantTask) -> ParticipantOutput:
         out.errors.append(_error(task.participant, ENROLLMENT_FILE, type(exc).__name__, str(exc)))
         return out
     scored: list[ScoredActivity] = []
-    weeks = _week_sessions(program, start)
+    weeks = week_sessions(program, start)
     for label, candidate in _activities(task, out):
         outcome = _score_file(task.participant, label, candidate.data, start, weeks)
         if isinstance(outcome, ScoredActivity):
@@ -220,15 +221,6 @@ def process_participant(task: ParticipantTask) -> ParticipantOutput:
         else:
             out.errors.append(outcome)
     return _summarise(task, program, start, scored, out)
-
-
-def _week_sessions(program: Program, start: dt.date) -> dict[int, list[Session]]:
-    """The sessions of each program week, as the adherence calendar places them."""
-    calendar = program_calendar(program, start)
-    weeks: dict[int, list[Session]] = {}
-    for week, order in zip(calendar["week"], calendar["order"], strict=True):
-        weeks.setdefault(int(week), []).append(program.sessions[int(order)])
-    return weeks
 
 
 def _score_file(
@@ -413,7 +405,7 @@ def _worker_enrollment(
     if folder not in enrolments:
         task = ParticipantTask(participant, folder, _WORKER["program"], _WORKER["as_of"])
         program, start = _enrollment(task)
-        enrolments[folder] = (program, start, _week_sessions(program, start))
+        enrolments[folder] = (program, start, week_sessions(program, start))
     return enrolments[folder]
 
 

@@ -35,6 +35,7 @@ from stridecheck.compliance import (
     program_calendar,
     score_activity,
 )
+from stridecheck.compliance.adherence import program_week
 from stridecheck.errors import InputError
 from stridecheck.messages import to_json
 from stridecheck.programs import Program, Session
@@ -155,11 +156,6 @@ def _iso_times(values: pd.Series) -> list[str]:
         text = np.datetime_as_string(ns.view("datetime64[ns]").astype("datetime64[s]"), unit="s")
         return [f"{t}+00:00" for t in text.tolist()]
     return [pd.Timestamp(t).isoformat() for t in times]
-
-
-def program_week(start_date: dt.date, when: dt.date) -> int:
-    """Program week of a day, counting the start date's week as 1 (may be < 1 or past the end)."""
-    return (when - start_date).days // 7 + 1
 
 
 def candidate_sessions(

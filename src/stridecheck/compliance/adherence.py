@@ -34,7 +34,9 @@ __all__ = [
     "adherence_measures",
     "match_week",
     "program_calendar",
+    "program_week",
     "score_activity",
+    "week_sessions",
 ]
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -477,8 +479,35 @@ class AdherenceReport:
         }
 
 
+def program_week(start_date: dt.date, when: dt.date) -> int:
+    """Program week of a day, counting the start date's week as 1 (may be < 1 or past the end)."""
+    return (when - start_date).days // 7 + 1
+
+
 def _week_of(start: dt.date, when: pd.Timestamp) -> int:
-    return (when.tz_convert("UTC").date() - start).days // 7 + 1
+    return program_week(start, when.tz_convert("UTC").date())
+
+
+def _calendar_rows_by_week(calendar: pd.DataFrame) -> dict[int, list[int]]:
+    """Rows of a :func:`program_calendar` (positions, in order) by program week."""
+    weeks: dict[int, list[int]] = {}
+    for row, week in enumerate(calendar["week"].tolist()):
+        weeks.setdefault(int(week), []).append(row)
+    return weeks
+
+
+def week_sessions(program: Program, start: dt.date | str) -> dict[int, list[Session]]:
+    """The sessions of each program week, as :func:`adherence` places them on the calendar.
+
+    Scoring an activity against its week's sessions ahead of time (in a worker
+    process) leaves the results cached where :func:`adherence` looks them up.
+    """
+    calendar = program_calendar(program, start)
+    orders = calendar["order"].tolist()
+    return {
+        week: [program.sessions[int(orders[row])] for row in rows]
+        for week, rows in _calendar_rows_by_week(calendar).items()
+    }
 
 
 def adherence(
@@ -531,24 +560,25 @@ def adherence(
             reason = "before the program start" if week < 1 else "after the program end"
             unplanned.append({"index": idx, "week": None, "reason": reason})
     assigned: dict[int, int] = {}  # calendar row -> activity index
-    sessions_by_order = {i: s for i, s in enumerate(program.sessions)}
+    rows_by_week = _calendar_rows_by_week(calendar)
+    orders, days = calendar["order"].tolist(), calendar["date"].tolist()
     for week, members in by_week.items():
-        rows = calendar.index[calendar["week"] == week].tolist()
-        week_sessions = [sessions_by_order[int(calendar.loc[r, "order"])] for r in rows]
-        dates = [calendar.loc[r, "date"] for r in rows]
+        rows = rows_by_week.get(week, [])
+        planned = [program.sessions[int(orders[r])] for r in rows]
+        dates = [days[r] for r in rows]
         # equal scores: the activity closest to the session's calendar day wins
         grid = np.array(
             [
                 [
                     scored[a].score_against(s, method=method, params=params).score
                     - _DAY_TIE_BREAK * abs((scored[a].start.date() - day).days)
-                    for s, day in zip(week_sessions, dates, strict=True)
+                    for s, day in zip(planned, dates, strict=True)
                 ]
                 for a in members
             ],
             dtype=float,
-        ).reshape(len(members), len(week_sessions))
-        pairs = match_week(grid) if week_sessions else []
+        ).reshape(len(members), len(planned))
+        pairs = match_week(grid) if planned else []
         matched = set()
         for a_pos, s_pos in pairs:
             assigned[rows[s_pos]] = members[a_pos]
@@ -573,7 +603,7 @@ def adherence(
         }
         if r in assigned:
             act = scored[assigned[r]]
-            res = act.score_against(sessions_by_order[rec["order"]], method=method, params=params)
+            res = act.score_against(program.sessions[rec["order"]], method=method, params=params)
             results[rec["session_id"]] = res
             rec |= {
                 "status": res.category,
