@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from stridecheck.activity import Activity
-from stridecheck.compliance.methods import adherence_methods
+from stridecheck.compliance.methods import adherence_methods_doc
 from stridecheck.compliance.params import ComplianceParams
 from stridecheck.compliance.result import SessionCompliance
 from stridecheck.compliance.session import comply_intervals
 from stridecheck.compliance.timeline import RUN, build_timeline
+from stridecheck.messages import Text, render
 from stridecheck.programs.model import Program, Session
 
 __all__ = [
@@ -449,8 +450,9 @@ class AdherenceReport:
         distance, interruptions, progression readiness, ...).
     results
         Compliance of each matched activity, by session id.
-    methods_text
-        How it was measured, in plain language.
+    methods_doc
+        How it was measured, as a message tree (worded in any catalog language);
+        ``methods_text`` is its English wording.
     """
 
     program: str
@@ -462,7 +464,12 @@ class AdherenceReport:
     interruptions: pd.DataFrame
     summary: dict[str, Any]
     results: dict[str, SessionCompliance]
-    methods_text: str
+    methods_doc: Text
+
+    @property
+    def methods_text(self) -> str:
+        """How adherence was measured, in plain English."""
+        return render(self.methods_doc)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready document: ``program, start, as_of, summary, weeks, sessions, ...``."""
@@ -671,5 +678,5 @@ def adherence(
         interruptions=interruptions,
         summary=summary,
         results=results,
-        methods_text=adherence_methods(done_score, per_week=program.sessions_per_week),
+        methods_doc=adherence_methods_doc(done_score, per_week=program.sessions_per_week),
     )

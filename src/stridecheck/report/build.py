@@ -35,7 +35,7 @@ from stridecheck.compliance import (
     score_activity,
 )
 from stridecheck.compliance.explain import step_label
-from stridecheck.compliance.methods import adherence_methods_doc, compliance_methods_doc
+from stridecheck.compliance.methods import compliance_methods_doc
 from stridecheck.errors import InputError
 from stridecheck.messages import Deferred, Text, from_json
 from stridecheck.programs import Program
@@ -52,7 +52,6 @@ from stridecheck.report.model import (
 )
 
 __all__ = [
-    "DONE_SCORE",
     "MAX_TRACE_POINTS",
     "assemble",
     "athlete_data_from_activities",
@@ -64,8 +63,6 @@ __all__ = [
 
 #: Heart-rate and speed traces are thinned to at most this many points per session.
 MAX_TRACE_POINTS = 400
-#: Lowest compliance score counted as a session done (as in the adherence measures).
-DONE_SCORE = 50.0
 
 
 def _float(value: Any) -> float:
@@ -271,14 +268,14 @@ def assemble(
     by_name = {item.name: item for item in items}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = adherence(program, start, items, as_of=as_of, done_score=DONE_SCORE)
+        report = adherence(program, start, items, as_of=as_of)
     records: list[dict[str, Any]] = report.sessions.to_dict(orient="records")  # type: ignore[assignment]
     sessions = [_session_report(program, rec, report, by_name) for rec in records]
     week_of = {s.session_id: s.week for s in sessions}
     n_weeks = max((w for w in week_of.values()), default=1)
     end = start + dt.timedelta(days=7 * n_weeks - 1)
     methods: list[Text] = [m for m in (segmentation_methods, compliance_methods_doc()) if m]
-    methods.append(adherence_methods_doc(DONE_SCORE, per_week=program.sessions_per_week))
+    methods.append(report.methods_doc)
     data = AthleteReportData(
         athlete=athlete,
         program=program.name,
