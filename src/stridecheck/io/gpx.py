@@ -237,6 +237,57 @@ _SEPARATORS = {4: ord("-"), 7: ord("-"), 10: ord("T"), 13: ord(":"), 16: ord(":"
 _DIGITS = np.array([i for i in range(19) if i not in _SEPARATORS])
 
 
+def _local_form(base: int) -> bool:
+    """Whether ``base`` characters can be ``YYYY-MM-DDTHH:MM:SS`` with 0 or 1-6 digits of ``f``."""
+    return base == 19 or 21 <= base <= 26
+
+
+def _fixed_chars(texts: list[Any], size: int) -> np.ndarray | None:
+    """The texts as a ``uint8`` matrix of ``size`` columns (``None`` unless all fit it)."""
+    try:
+        joined = "".join(texts).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    if len(joined) != size * len(texts) or set(map(len, texts)) != {size}:
+        return None
+    return np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), size)
+
+
+def _local_stamps(chars: np.ndarray, base: int) -> np.ndarray | None:
+    """``datetime64[us]`` of the first ``base`` characters of each row.
+
+    They are read as ``YYYY-MM-DDTHH:MM:SS[.f]`` (see :func:`_local_form`);
+    ``None`` when any row is not of that form or holds a field out of range
+    (the general parser makes it NaT).
+    """
+    digits = _DIGITS if base == 19 else np.concatenate([_DIGITS, np.arange(20, base)])
+    if not bool(((chars[:, digits] - ord("0")) <= 9).all()):
+        return None
+    if base > 19 and not bool((chars[:, 19] == ord(".")).all()):
+        return None
+    for position, value in _SEPARATORS.items():
+        if not bool((chars[:, position] == value).all()):
+            return None
+    stamps = np.ascontiguousarray(chars[:, :base]).view(f"S{base}").ravel()
+    try:
+        return stamps.astype("datetime64[us]")
+    except ValueError:
+        return None
+
+
+def _zulu_values(texts: list[Any]) -> np.ndarray | None:
+    """UTC ``datetime64[us]`` of texts all of the form ``YYYY-MM-DDTHH:MM:SS[.f]Z`` (or None)."""
+    if not texts or not isinstance(texts[0], str):
+        return None
+    size = len(texts[0])
+    if not _local_form(size - 1):
+        return None
+    chars = _fixed_chars(texts, size)
+    if chars is None or not bool((chars[:, size - 1] == ord("Z")).all()):
+        return None
+    return _local_stamps(chars, size - 1)
+
+
 def _simple_zulu_times(texts: list[Any]) -> pd.DatetimeIndex | None:
     """UTC times of texts all of one form ``YYYY-MM-DDTHH:MM:SS[.f]Z`` (1-6 digits of ``f``).
 
@@ -244,34 +295,8 @@ def _simple_zulu_times(texts: list[Any]) -> pd.DatetimeIndex | None:
     (other forms, mixed lengths, blanks, out-of-range fields), which the
     general parser handles. The result equals the general parser's.
     """
-    if not texts or not isinstance(texts[0], str):
-        return None
-    size = len(texts[0])
-    if not (size == 20 or 22 <= size <= 27):
-        return None
-    try:
-        joined = "".join(texts).encode("ascii")
-    except (TypeError, UnicodeEncodeError):
-        return None
-    if len(joined) != size * len(texts) or set(map(len, texts)) != {size}:
-        return None
-    chars = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), size)
-    digits = _DIGITS if size == 20 else np.concatenate([_DIGITS, np.arange(20, size - 1)])
-    if not bool(((chars[:, digits] - ord("0")) <= 9).all()) or not bool(
-        (chars[:, size - 1] == ord("Z")).all()
-    ):
-        return None
-    if size > 20 and not bool((chars[:, 19] == ord(".")).all()):
-        return None
-    for position, value in _SEPARATORS.items():
-        if not bool((chars[:, position] == value).all()):
-            return None
-    stamps = np.ascontiguousarray(chars[:, : size - 1]).view(f"S{size - 1}").ravel()
-    try:
-        values = stamps.astype("datetime64[us]")
-    except ValueError:  # a field out of range: the general parser makes it NaT
-        return None
-    return pd.DatetimeIndex(values).tz_localize("UTC")
+    values = _zulu_values(texts)
+    return None if values is None else pd.DatetimeIndex(values).tz_localize("UTC")
 
 
 #: Bounds of the times the grouped parser returns (pandas' range, with a margin). [us]
@@ -286,38 +311,26 @@ def _offset_values(texts: list[str]) -> np.ndarray | None:
     """
     size = len(texts[0])
     base = size - 6
-    if not (base == 19 or 21 <= base <= 26):
+    if not _local_form(base):
         return None
-    try:
-        joined = "".join(texts).encode("ascii")
-    except UnicodeEncodeError:
+    chars = _fixed_chars(texts, size)
+    if chars is None:
         return None
-    if len(joined) != size * len(texts):
-        return None
-    chars = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), size)
-    digits = _DIGITS if base == 19 else np.concatenate([_DIGITS, np.arange(20, base)])
     zone_digits = np.array([base + 1, base + 2, base + 4, base + 5])
-    if not bool(((chars[:, np.concatenate([digits, zone_digits])] - ord("0")) <= 9).all()):
+    if not bool(((chars[:, zone_digits] - ord("0")) <= 9).all()):
         return None
     sign_char = chars[:, base]
     if not bool(((sign_char == ord("+")) | (sign_char == ord("-"))).all()):
         return None
     if not bool((chars[:, base + 3] == ord(":")).all()):
         return None
-    if base > 19 and not bool((chars[:, 19] == ord(".")).all()):
-        return None
-    for position, value in _SEPARATORS.items():
-        if not bool((chars[:, position] == value).all()):
-            return None
     zone = chars[:, zone_digits].astype(np.int64) - ord("0")
     hours = zone[:, 0] * 10 + zone[:, 1]
     minutes = zone[:, 2] * 10 + zone[:, 3]
     if bool((hours > 23).any()) or bool((minutes > 59).any()):
         return None  # not an offset: the general parser makes it NaT
-    stamps = np.ascontiguousarray(chars[:, :base]).view(f"S{base}").ravel()
-    try:
-        local = stamps.astype("datetime64[us]")
-    except ValueError:
+    local = _local_stamps(chars, base)
+    if local is None:
         return None
     sign = np.where(sign_char == ord("-"), -1, 1)
     offset_us = sign * (hours * 60 + minutes) * 60_000_000
@@ -331,10 +344,7 @@ def _offset_values(texts: list[str]) -> np.ndarray | None:
 def _form_values(texts: list[str]) -> np.ndarray | None:
     """UTC ``datetime64[us]`` values of texts of one length (``Z`` or offset form), or ``None``."""
     if texts[0].endswith("Z"):
-        simple = _simple_zulu_times(texts)
-        if simple is None:
-            return None
-        return np.asarray(simple.tz_localize(None).as_unit("us").to_numpy())
+        return _zulu_values(texts)
     return _offset_values(texts)
 
 
