@@ -17,6 +17,7 @@ from stridecheck import activity
 from stridecheck.errors import StrideCheckError, StrideCheckWarning
 from stridecheck.io import derive, gpx
 from stridecheck.io.gpx import parse_gpx
+from stridecheck.io.tcx import parse_tcx
 
 
 def _pandas_median(t_ns: np.ndarray, values: np.ndarray, window_s: float) -> np.ndarray:
@@ -144,3 +145,25 @@ def test_fast_finalize_equals_general_on_shapes() -> None:
     assert activity._finalize_float_samples(frames[2]) is None
     assert activity._finalize_float_samples(frames[4]) is None
     assert activity._finalize_float_samples(frames[1]) is not None
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("rel", corpus_files("tcx"))
+def test_tcx_samples_fast_path_equals_general_on_corpus(
+    corpus_dir: Path, rel: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TCX goes through the same assemble_samples: its array path changes no Activity."""
+    data = (corpus_dir / rel).read_bytes()
+    if rel.suffix == ".gz":
+        data = gzip.decompress(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StrideCheckWarning)
+        try:
+            fast = parse_tcx(data, errors="ignore")
+        except StrideCheckError:
+            pytest.skip("not a readable TCX file")
+        monkeypatch.setattr(activity, "_finalize_float_samples", lambda frame: None)
+        monkeypatch.setattr(gpx, "_direct_samples", lambda *args: None)
+        general = parse_tcx(data, errors="ignore")
+    pd.testing.assert_frame_equal(fast.samples, general.samples, check_exact=True)
+    assert fast.meta == general.meta

@@ -447,19 +447,30 @@ def _put_column(samples: pd.DataFrame, name: str, values: pd.Series) -> None:
 
 
 def assemble_samples(
-    frame: pd.DataFrame,
+    columns: dict[str, np.ndarray],
+    times: pd.DatetimeIndex,
     meta: ActivityMeta,
+    *,
     policy: ErrorPolicy,
     error_cls: type[InputError],
     path: str | None,
 ) -> pd.DataFrame:
-    """Canonicalise an importer's frame and add derived distance and speed.
+    """Canonicalise an XML importer's sample columns and add derived distance and speed.
 
-    Warns (through ``policy``) about times that go backwards and duplicate
-    timestamps before :func:`~stridecheck.activity.finalize_samples` sorts and
+    ``columns`` are the per-point arrays (glossary names) on ``times``. Warns
+    (through ``policy``) about times that go backwards and duplicate timestamps
+    before :func:`~stridecheck.activity.finalize_samples` sorts and
     de-duplicates them. Distance is derived from positions when not recorded;
-    speed is derived (``meta.speed_derived = True``) when not recorded.
+    speed is derived (``meta.speed_derived = True``) when not recorded. The
+    usual case (float columns that each hold a value, strictly increasing
+    times) is built on the arrays by :func:`_direct_samples`, with the same
+    result.
     """
+    if _direct_ready(columns):
+        direct = _direct_samples(columns, times, meta)
+        if direct is not None:
+            return direct
+    frame = pd.DataFrame(columns, index=times)
     steps = (
         np.diff(pd.DatetimeIndex(frame.index).asi8)
         if len(frame) > 1
@@ -854,11 +865,24 @@ def _build_activity(
         rule = foot_cadence(columns.pop("cadence"), sport)
         columns[rule.column] = rule.values
         meta.extra["cadence_rule"] = {"doubled": rule.doubled, "reason": rule.reason}
-    samples = _direct_samples(columns, index[keep], meta)
-    if samples is None:
-        frame = pd.DataFrame(columns, index=index[keep])
-        samples = assemble_samples(frame, meta, policy, GpxError, path)
+    samples = assemble_samples(
+        columns, index[keep], meta, policy=policy, error_cls=GpxError, path=path
+    )
     return Activity(samples=samples, meta=meta)
+
+
+def _direct_ready(columns: dict[str, np.ndarray]) -> bool:
+    """Whether :func:`_direct_samples` applies to these columns.
+
+    It does for float64 columns that each hold a value, positions in pairs and
+    no ``timer_running`` (what the GPX and TCX readers give after their checks).
+    """
+    if "timer_running" in columns or ("lat_deg" in columns) != ("lon_deg" in columns):
+        return False
+    return all(
+        values.dtype == np.float64 and values.ndim == 1 and bool(np.isfinite(values).any())
+        for values in columns.values()
+    )
 
 
 def _direct_samples(
@@ -866,12 +890,13 @@ def _direct_samples(
 ) -> pd.DataFrame | None:
     """:func:`assemble_samples` of strictly increasing times, without intermediate frames.
 
-    ``columns`` are float arrays, each with at least one value (positions
-    checked). Distance and speed are derived on the arrays and the frame is
-    made once by :func:`~stridecheck.activity.float_samples_frame`. Returns
-    ``None`` for times that are not strictly increasing or outside the
-    nanosecond range, which :func:`assemble_samples` handles (with its
-    warnings). The result and ``meta`` equal the general path's.
+    ``columns`` are float arrays, each with at least one value, positions in
+    pairs (see :func:`_direct_ready`). Distance and speed are derived on the
+    arrays and the frame is made once by
+    :func:`~stridecheck.activity.float_samples_frame`. Returns ``None`` for
+    times that are not strictly increasing or outside the nanosecond range,
+    which :func:`assemble_samples` handles (with its warnings). The result and
+    ``meta`` equal the general path's.
     """
     try:
         index = times.tz_convert("UTC").as_unit("ns")

@@ -408,8 +408,9 @@ def parse_tcx(
     frame_cols.update(_cadence_columns(col, meta.sport, meta))
     frame_cols = {k: v for k, v in frame_cols.items() if np.isfinite(v).any()}
     _blank_bad_positions(frame_cols, path, policy, meta)
-    frame = pd.DataFrame(frame_cols, index=index[keep])
-    samples = assemble_samples(frame, meta, policy, TcxError, path)
+    samples = assemble_samples(
+        frame_cols, index[keep], meta, policy=policy, error_cls=TcxError, path=path
+    )
     laps = _lap_frame(reader, index, path, policy, meta)
     return Activity(samples=samples, meta=meta, laps=laps)
 
