@@ -39,6 +39,7 @@ __all__ = [
     "ComplianceRecord",
     "Enrolment",
     "Store",
+    "note_problem",
     "program_sha256",
     "validate_note",
 ]
@@ -137,24 +138,52 @@ class AnalysisRecord:
     methods_json: str | None = None
 
 
+def note_problem(
+    pain_before: float | None, pain_after: float | None, rpe: int | None, text: str
+) -> tuple[str, float | None] | None:
+    """The first thing wrong with a session note's values, or ``None``.
+
+    Pain is on a 0-100 visual analogue scale, RPE on Borg's 6-20 scale, and a
+    note needs at least one of them or a text.
+
+    Returns
+    -------
+    tuple or None
+        ``(field, value)``: field ``"pain_before"`` or ``"pain_after"`` (pain
+        out of range), ``"rpe"`` (RPE out of range) or ``"empty"`` (nothing
+        given; value ``None``). Callers word it (CLI options, dashboard labels).
+    """
+    for field_name, value in (("pain_before", pain_before), ("pain_after", pain_after)):
+        if value is None:
+            continue
+        if not math.isfinite(value) or not PAIN_RANGE[0] <= value <= PAIN_RANGE[1]:
+            return field_name, value
+    if rpe is not None and not RPE_RANGE[0] <= rpe <= RPE_RANGE[1]:
+        return "rpe", rpe
+    if pain_before is None and pain_after is None and rpe is None and not text.strip():
+        return "empty", None
+    return None
+
+
 def validate_note(
     pain_before: float | None, pain_after: float | None, rpe: int | None, text: str
 ) -> None:
     """Check a session note's values; raise :class:`InputError` naming the bad option.
 
-    Pain is on a 0-100 visual analogue scale, RPE on Borg's 6-20 scale.
+    The rules are :func:`note_problem`'s, worded for the command line.
     """
-    for option, value in (("--pain-before", pain_before), ("--pain-after", pain_after)):
-        if value is None:
-            continue
-        if not math.isfinite(value) or not PAIN_RANGE[0] <= value <= PAIN_RANGE[1]:
-            raise InputError(
-                option, f"pain must be 0-100 on the visual analogue scale, not {value}"
-            )
-    if rpe is not None and not RPE_RANGE[0] <= rpe <= RPE_RANGE[1]:
-        raise InputError("--rpe", f"RPE must be 6-20 on the Borg scale, not {rpe}")
-    if pain_before is None and pain_after is None and rpe is None and not text.strip():
+    problem = note_problem(pain_before, pain_after, rpe, text)
+    if problem is None:
+        return
+    field_name, value = problem
+    if field_name == "rpe":
+        raise InputError("--rpe", f"RPE must be 6-20 on the Borg scale, not {value}")
+    if field_name == "empty":
         raise InputError("note", "give at least one of --pain-before, --pain-after, --rpe or text")
+    raise InputError(
+        "--" + field_name.replace("_", "-"),
+        f"pain must be 0-100 on the visual analogue scale, not {value}",
+    )
 
 
 class Store:

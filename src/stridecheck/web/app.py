@@ -36,7 +36,7 @@ from stridecheck.report.model import AthleteReportData
 from stridecheck.report.render import TEMPLATE_DIR as REPORT_TEMPLATES
 from stridecheck.report.render import ChartSink, chart_globals, make_environment
 from stridecheck.store import Store
-from stridecheck.store.repository import PAIN_RANGE, RPE_RANGE
+from stridecheck.store.repository import note_problem
 from stridecheck.web import security
 
 if TYPE_CHECKING:
@@ -98,21 +98,27 @@ def _optional_int(value: Any, name: str, lang: Lang) -> int | None:
 def _check_note(
     pain_before: float | None, pain_after: float | None, rpe: int | None, text: str, lang: Lang
 ) -> None:
-    """Refuse note values out of range, in the dashboard's language (the store checks again)."""
+    """Refuse note values out of range, in the dashboard's language (the store checks again).
+
+    The rules are :func:`~stridecheck.store.repository.note_problem`'s.
+    """
+    problem = note_problem(pain_before, pain_after, rpe, text)
+    if problem is None:
+        return
     _ = lang.gettext
-    for label, value in ((_("Pain before"), pain_before), (_("Pain after"), pain_after)):
-        if value is not None and not PAIN_RANGE[0] <= value <= PAIN_RANGE[1]:
-            raise InputError(
-                label,
-                _("pain is 0-100 on the visual analogue scale, not %(value)s")
-                % {"value": lang.number(value, 1)},
-            )
-    if rpe is not None and not RPE_RANGE[0] <= rpe <= RPE_RANGE[1]:
+    field_name, value = problem
+    if field_name == "rpe":
         raise InputError(
-            _("RPE"), _("RPE is 6-20 on the Borg scale, not %(value)s") % {"value": rpe}
+            _("RPE"), _("RPE is 6-20 on the Borg scale, not %(value)s") % {"value": value}
         )
-    if pain_before is None and pain_after is None and rpe is None and not text.strip():
+    if field_name == "empty" or value is None:
         raise InputError(_("Note"), _("give pain, RPE or a text"))
+    label = _("Pain before") if field_name == "pain_before" else _("Pain after")
+    raise InputError(
+        label,
+        _("pain is 0-100 on the visual analogue scale, not %(value)s")
+        % {"value": lang.number(value, 1)},
+    )
 
 
 def _flash(request: Request, lang: Lang) -> str | None:
