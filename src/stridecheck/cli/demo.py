@@ -54,6 +54,7 @@ from stridecheck.cli.analyze import format_intervals_table
 from stridecheck.cli.info import read_quietly
 from stridecheck.cohort import ENROLLMENT_FILE
 from stridecheck.compliance import score_activity
+from stridecheck.messages import render
 from stridecheck.pipeline import SEGMENT_METHOD
 from stridecheck.programs import Program, load_program_file
 from stridecheck.report import AthleteReportData, assemble, render_report
@@ -470,7 +471,7 @@ def compliance_rows(
                     "run_compliance_pct": _rounded(session.run_compliance_pct),
                     "walk_compliance_pct": _rounded(session.walk_compliance_pct),
                     "file": files.get((data.athlete, name), name) if name else "",
-                    "reasons": "; ".join(session.reasons),
+                    "reasons": "; ".join(render(r) for r in session.reasons),
                 }
             )
     return rows

@@ -179,8 +179,7 @@ def _session_report(
         else 0.0
     )
     entry.traces = _traces(scored.activity)
-    entry.reasons = list(result.reasons)
-    entry.reason_texts = list(result.reason_messages or result.reasons)
+    entry.reasons = list(result.reason_messages or result.reasons)
     return entry
 
 

@@ -162,10 +162,9 @@ class SessionReport:
     traces
         Heart-rate and speed, thinned to a few hundred points.
     reasons
-        Plain-language findings of the compliance scoring (English).
-    reason_texts
-        The same as translatable text (:mod:`stridecheck.messages`), worded in
-        the report's language.
+        Plain-language findings of the compliance scoring, as translatable text
+        (:mod:`stridecheck.messages`; plain English for results stored before
+        reason trees), worded in the report's language.
     """
 
     session_id: str
@@ -185,8 +184,7 @@ class SessionReport:
     offset_s: float = 0.0
     intervals: list[DetectedInterval] = field(default_factory=list)
     traces: list[TraceSample] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    reason_texts: list[Text] = field(default_factory=list)
+    reasons: list[Text] = field(default_factory=list)
 
     @property
     def has_activity(self) -> bool:
