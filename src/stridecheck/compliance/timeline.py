@@ -11,7 +11,7 @@ the ground speed at that second.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -74,6 +74,10 @@ class ActiveTimeline:
     distance_m: FloatArray
     paused_s: float
     span_s: float
+    #: Counts of :meth:`cumulative`, by kind code, made on first use.
+    _cumulative: dict[int, IntArray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -119,9 +123,17 @@ class ActiveTimeline:
         return starts, ends
 
     def cumulative(self, code: int) -> IntArray:
-        """Seconds of kind ``code`` before each active second (length ``len + 1``)."""
-        out = np.zeros(len(self.kinds) + 1, dtype=np.intp)
-        np.cumsum(self.kinds == code, out=out[1:])
+        """Seconds of kind ``code`` before each active second (length ``len + 1``).
+
+        Computed once per kind and shared (read-only): every session aligned
+        and scored against this timeline uses the same counts.
+        """
+        out = self._cumulative.get(code)
+        if out is None:
+            out = np.zeros(len(self.kinds) + 1, dtype=np.intp)
+            np.cumsum(self.kinds == code, out=out[1:])
+            out.flags.writeable = False
+            self._cumulative[code] = out
         return out
 
 
