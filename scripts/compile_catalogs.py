@@ -3,7 +3,8 @@
 ``python scripts/compile_catalogs.py`` extracts every translatable message from
 ``src/stridecheck/report`` and ``src/stridecheck/web`` (code and templates) and
 the generated texts of the segmenter and compliance scoring (``msg``/``nmsg``
-calls in ``segment/methods.py``, ``compliance/methods.py`` and ``explain.py``),
+calls in ``segment/methods.py``, ``segment/notes.py``, ``compliance/methods.py`` and
+``explain.py``),
 merges new ones into ``src/stridecheck/report/locales/<lang>/LC_MESSAGES/stridecheck.po``
 (existing translations are kept) and compiles each ``.po`` to its ``.mo``.
 ``--compile-only`` skips the extraction. Commit the ``.po`` and ``.mo`` files.

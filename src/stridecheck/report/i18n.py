@@ -175,6 +175,7 @@ def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> list[Path]:
 _SOURCES: tuple[tuple[str, str], ...] = (
     ("messages.py", "python"),
     ("segment/methods.py", "python"),
+    ("segment/notes.py", "python"),
     ("compliance/methods.py", "python"),
     ("compliance/explain.py", "python"),
     ("report/**.py", "python"),

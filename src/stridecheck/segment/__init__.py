@@ -54,6 +54,7 @@ from stridecheck.segment.intervals import (
     summarize_intervals,
 )
 from stridecheck.segment.methods import segment_methods_doc
+from stridecheck.segment.notes import NO_SIGNAL
 from stridecheck.segment.threshold import ThresholdParams, segment_threshold
 
 __all__ = [
@@ -239,10 +240,7 @@ def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentat
     has_signal = bool(ev.usable.any())
     model: GaitModel | None = None
     if not has_signal:
-        ev.warnings.append(
-            "the activity has no speed, cadence or footpod running bit: every sample is "
-            "labelled unknown (no guess is made)"
-        )
+        ev.notes.append(NO_SIGNAL)
         blocked_unknown = ~ev.paused
         states = np.full(len(ev), WALK, dtype=np.intp)
         confidence = np.zeros(len(ev))
@@ -260,7 +258,8 @@ def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentat
         activity, ev, codes, confidence, bridge_s=bridge_s, lag_s=settings.sensor_lag_s
     )
     doc = segment_methods_doc(name, ev, settings, model)
-    for message in ev.warnings:
+    english = ev.warnings
+    for message in english:
         warnings.warn(message, StrideCheckWarning, stacklevel=2)
     return Segmentation(
         labels=labels,
@@ -268,7 +267,7 @@ def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentat
         methods_text=render(doc),
         method=name,
         params=dataclasses.asdict(settings),
-        warnings=list(ev.warnings),
+        warnings=english,
         model=model,
         methods_doc=doc,
     )

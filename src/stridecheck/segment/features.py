@@ -19,6 +19,14 @@ from numpy.typing import NDArray
 
 from stridecheck.activity import Activity
 from stridecheck.io.derive import EARTH_RADIUS_M, derive_speed
+from stridecheck.messages import Text, render
+from stridecheck.segment.notes import (
+    CADENCE_OUT_OF_RANGE,
+    NAIVE_TIMES,
+    SPEED_FROM_DISTANCE,
+    SPEED_FROM_POSITIONS,
+    SPEED_OUT_OF_RANGE,
+)
 
 __all__ = [
     "DEVICE_RUN",
@@ -104,8 +112,9 @@ class Evidence:
         Cumulative distance (recorded, else integrated from speed), NaN where unknown. [m]
     sources
         Signals that carried evidence, for the methods text.
-    warnings
-        Problems met, in plain words.
+    notes
+        Problems met, as messages (:mod:`stridecheck.segment.notes`);
+        ``warnings`` is their English wording.
     """
 
     time: pd.DatetimeIndex
@@ -123,10 +132,15 @@ class Evidence:
     timer_info: bool
     distance_m: FloatArray
     sources: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.t_s)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The problems met, in plain English."""
+        return [render(note) for note in self.notes]
 
     @property
     def usable(self) -> BoolArray:
@@ -239,7 +253,7 @@ def _speed(
     activity: Activity,
     samples: pd.DataFrame,
     order: NDArray[np.intp] | None,
-    warnings: list[str],
+    notes: list[Text],
 ) -> tuple[FloatArray, str]:
     has_position = (
         "lat_deg" in samples.columns
@@ -255,10 +269,7 @@ def _speed(
         # window, which GPS jitter inflates far less than the summed
         # point-to-point path
         speed = _fitted_speed(samples, order, GPS_WINDOW_S)
-        warnings.append(
-            "speed was derived from positions (local linear fit of the track over "
-            f"{GPS_WINDOW_S:g} s windows)"
-        )
+        notes.append(SPEED_FROM_POSITIONS.with_params(window=float(GPS_WINDOW_S)))
         source = "positions"
     elif not _has(speed):
         if not ("distance_m" in samples.columns and samples["distance_m"].notna().any()) and not (
@@ -271,11 +282,11 @@ def _speed(
             sorted_samples = sorted_samples[~sorted_samples.index.duplicated(keep="last")]
         derived = derive_speed(sorted_samples).reindex(target)
         speed = derived.to_numpy(dtype=float, na_value=np.nan)
-        warnings.append("speed was not recorded; it was derived from distance")
+        notes.append(SPEED_FROM_DISTANCE)
     bad = np.isfinite(speed) & ((speed < 0) | (speed > MAX_FOOT_SPEED_MPS))
     if bad.any():
-        warnings.append(
-            f"{int(bad.sum())} speed values outside 0-{MAX_FOOT_SPEED_MPS:g} m/s were ignored"
+        notes.append(
+            SPEED_OUT_OF_RANGE.with_params(count=int(bad.sum()), max=float(MAX_FOOT_SPEED_MPS))
         )
         speed = np.where(bad, np.nan, speed)
     if not _has(speed):
@@ -359,13 +370,13 @@ def extract_evidence(activity: Activity) -> Evidence:
         Arrays in time order, with ``order`` mapping back to the input rows.
     """
     samples = activity.samples
-    warnings: list[str] = []
+    notes: list[Text] = []
     index = samples.index
     if not isinstance(index, pd.DatetimeIndex):
         raise TypeError("activity.samples needs a DatetimeIndex")
     if index.tz is None:
         index = index.tz_localize("UTC")
-        warnings.append("sample times had no time zone; they were taken as UTC")
+        notes.append(NAIVE_TIMES)
     utc = index.tz_convert("UTC").as_unit("ns")
     raw_ns = utc.asi8
     in_order = bool(np.all(raw_ns[1:] >= raw_ns[:-1]))
@@ -386,15 +397,14 @@ def extract_evidence(activity: Activity) -> Evidence:
     cadence = _column(samples, "cadence_spm", take)
     bad_cad = np.isfinite(cadence) & ((cadence < 0) | (cadence > MAX_CADENCE_SPM))
     if bad_cad.any():
-        warnings.append(
-            f"{int(bad_cad.sum())} cadence values outside 0-{MAX_CADENCE_SPM:g} steps/min "
-            "were ignored"
+        notes.append(
+            CADENCE_OUT_OF_RANGE.with_params(count=int(bad_cad.sum()), max=float(MAX_CADENCE_SPM))
         )
         cadence = np.where(bad_cad, np.nan, cadence)
     if _has(cadence):
         sources.append("cadence")
 
-    speed, speed_source = _speed(activity, samples, take, warnings)
+    speed, speed_source = _speed(activity, samples, take, notes)
     if speed_source != "none":
         sources.append(f"speed ({speed_source})")
 
@@ -447,5 +457,5 @@ def extract_evidence(activity: Activity) -> Evidence:
         timer_info=timer_info,
         distance_m=distance,
         sources=sources,
-        warnings=warnings,
+        notes=notes,
     )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from stridecheck.messages import Text
 from stridecheck.segment.features import (
     DEVICE_RUN,
     DEVICE_STOP,
@@ -35,6 +36,7 @@ from stridecheck.segment.features import (
     NO_DEVICE_LABEL,
     Evidence,
 )
+from stridecheck.segment.notes import ONLY_RUNNING, ONLY_WALKING
 from stridecheck.segment.viterbi import viterbi_decode
 
 __all__ = [
@@ -199,7 +201,7 @@ class GaitModel:
     fitted_from
         ``"cadence"``, ``"footpod running bit"``, ``"speed"`` or ``"none"``.
     notes
-        Plain-language remarks for the methods text.
+        Remarks for the methods text, as messages (:mod:`stridecheck.segment.notes`).
     """
 
     cadence: tuple[Gaussian, Gaussian] | None
@@ -208,7 +210,7 @@ class GaitModel:
     heart_rate: tuple[Gaussian, Gaussian, Gaussian] | None
     gaits_seen: str
     fitted_from: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
     def cadence_boundary_spm(self) -> float:
         """Cadence where walking and running are equally likely. [steps/min]"""
@@ -456,7 +458,7 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
     each gait is then learned from the samples the cadence clusters assign.
     Without cadence, the speed mixture is fitted directly.
     """
-    notes: list[str] = []
+    notes: list[Text] = []
     gps = ev.speed_source == "positions"
     stop_speed_sd = params.stop_speed_mps * (2.0 if gps else 1.0)
     speed_min_sd = 0.25 if gps else 0.12
@@ -536,7 +538,7 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
             speed_pair = (prior_walk_v, prior_run_v)
             gaits = "walk"
     if gaits != "both" and fitted_from != "none":
-        notes.append(f"only {'walking' if gaits == 'walk' else 'running'} was found")
+        notes.append(ONLY_WALKING if gaits == "walk" else ONLY_RUNNING)
 
     heart: tuple[Gaussian, Gaussian, Gaussian] | None = None
     if fitted_from != "none" and np.isfinite(ev.heart_rate_bpm).sum() >= 10:

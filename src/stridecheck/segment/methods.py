@@ -29,6 +29,7 @@ from stridecheck.messages import (
 )
 from stridecheck.segment.features import Evidence
 from stridecheck.segment.hmm import GaitModel, HmmParams
+from stridecheck.segment.notes import DATA_NOTES
 from stridecheck.segment.threshold import ThresholdParams
 
 __all__ = [
@@ -69,25 +70,6 @@ _SIGNALS: dict[str, Message] = {
     "device run/walk splits": msg("device run/walk splits"),
     "workout-step laps": msg("workout-step laps"),
 }
-
-#: The data warnings and model notes the segmenter writes, as messages (see :func:`data_note`).
-DATA_NOTES: tuple[Message, ...] = (
-    msg(
-        "speed was derived from positions (local linear fit of the track over "
-        "%(window)s s windows)"
-    ),
-    msg("speed was not recorded; it was derived from distance"),
-    msg("%(count)s speed values outside 0-%(max)s m/s were ignored"),
-    msg("%(count)s cadence values outside 0-%(max)s steps/min were ignored"),
-    msg("sample times had no time zone; they were taken as UTC"),
-    msg(
-        "the activity has no speed, cadence or footpod running bit: every sample is "
-        "labelled unknown (no guess is made)"
-    ),
-    msg("only walking was found"),
-    msg("only running was found"),
-)
-
 
 # Sentences of the paragraph, as templates (see :func:`parse_methods_text`).
 _HMM_INTRO = msg(
@@ -197,7 +179,8 @@ def signal_name(source: str) -> Text:
 
 
 def data_note(note: str) -> Text:
-    """A data warning or model note as a message when it is one of :data:`DATA_NOTES`."""
+    """A stored English data warning or model note as a message, when it is one of
+    :data:`~stridecheck.segment.notes.DATA_NOTES`."""
     return match_message(note, DATA_NOTES)
 
 
@@ -296,7 +279,7 @@ def _model_text(ev: Evidence, params: HmmParams, model: GaitModel) -> list[Text]
                     gain=Num(params.min_gain_per_switch),
                 )
             )
-    parts.extend(_NOTE.with_params(note=data_note(note)) for note in model.notes)
+    parts.extend(_NOTE.with_params(note=note) for note in model.notes)
     return parts
 
 
@@ -333,8 +316,8 @@ def segment_methods_doc(
         parts = _hmm_text(ev, params, model)
     else:
         parts = _threshold_text(ev, params)
-    if ev.warnings:
-        notes = Join(tuple(data_note(w) for w in ev.warnings), "; ")
+    if ev.notes:
+        notes = Join(tuple(ev.notes), "; ")
         parts.append(_DATA_NOTES.with_params(notes=notes))
     text: Text = Join(tuple(parts), " ")
     if references:
