@@ -221,9 +221,7 @@ class SessionCompliance:
     @property
     def methods_text(self) -> str:
         """Plain-language account of how this result was computed (for reports)."""
-        from stridecheck.compliance.methods import compliance_methods
-
-        return compliance_methods(self.params, method=self.method)
+        return self.methods_text_for("en")
 
     def methods_text_for(self, lang: str | Translator = "en") -> str:
         """:attr:`methods_text` in another language (``"de"``) or through a translator."""
