@@ -649,7 +649,7 @@ _ARRAY_SHOWS = [
     (None, (1000.0, 0.0)),
     (None, (0.7111111, 0.0)),
     (None, (5.0, 500.0)),
-    (fit_profile.type_names("sport"), None),
+    ("sport", None),
 ]
 
 

@@ -1568,8 +1568,9 @@ class _TypeRows:
     final: frozenset[int] = frozenset()
 
 
-#: How an array field's elements are shown: (enum names or None, (scale, offset) or None).
-_ArrayShow = tuple[dict[int, str] | None, tuple[float, float] | None]
+#: How an array field's elements are shown: (profile type whose value names they get,
+#: or None; (scale, offset) or None). Hashable, so tables of shown values can be cached.
+_ArrayShow = tuple[str | None, tuple[float, float] | None]
 
 
 def _final_array_fields(num: int, layouts: Sequence[_Layout]) -> dict[int, _ArrayShow]:
@@ -1609,10 +1610,9 @@ def _final_array_fields(num: int, layouts: Sequence[_Layout]) -> dict[int, _Arra
         if conv.sub_fields or conv.components or conv.kind not in ("numeric", "enum"):
             continue
         if conv.kind == "enum":
-            names = fp.type_names(conv.type)
             if not _enum_bases_ok(layouts, num_f):
                 continue
-            out[num_f] = (names, None)
+            out[num_f] = (conv.type if fp.type_names(conv.type) is not None else None, None)
             continue
         scaling = conv.single_scale if conv.is_numeric_type else None
         out[num_f] = (None, None if scaling == (1.0, 0.0) else scaling)
@@ -1728,7 +1728,8 @@ def _array_columns(
 
 def _shown_elements(values: np.ndarray, valid: np.ndarray, show: _ArrayShow) -> np.ndarray:
     """Elements as shown: enum names (object), scaled floats, or the raw values."""
-    names, scaling = show
+    type_name, scaling = show
+    names = fp.type_names(type_name) if type_name is not None else None
     if names is not None:
         floats = values.astype(np.float64)
         floats[~valid] = np.nan
@@ -1744,9 +1745,9 @@ def _shown_elements(values: np.ndarray, valid: np.ndarray, show: _ArrayShow) -> 
 
 #: Elements of an array field from which the code table pays (per element size).
 _TABLE_MIN_ELEMENTS = {1: 0, 2: 16_384}
-_ELEMENT_TABLES: dict[tuple[int, object], tuple[np.ndarray, object]] = {}
 
 
+@functools.lru_cache(maxsize=64)
 def _element_table(base_number: int, show: _ArrayShow) -> np.ndarray:
     """Shown value of every code of a one- or two-byte integer type (object array).
 
@@ -1754,11 +1755,6 @@ def _element_table(base_number: int, show: _ArrayShow) -> np.ndarray:
     ``None`` (the byte type keeps it, as :func:`_array_columns` does).  Tables
     are kept for the process (about 2 MB for a two-byte type).
     """
-    names, scaling = show
-    key = (base_number, (id(names), scaling) if names is not None else show)
-    cached = _ELEMENT_TABLES.get(key)
-    if cached is not None:
-        return cached[0]
     base = fp.BASE_TYPES[base_number]
     codes = np.arange(1 << (8 * base.size), dtype=np.dtype(f"u{base.size}"))
     values = codes.view(base.dtype(False)).reshape(-1, 1)
@@ -1766,7 +1762,7 @@ def _element_table(base_number: int, show: _ArrayShow) -> np.ndarray:
     table = np.concatenate(_array_columns(values, valid, base, show))
     if base.number != fp.BYTE_BASE_TYPE:
         table[~valid.ravel()] = None
-    _ELEMENT_TABLES[key] = (table, names)  # names kept: its id is in the key
+    table.flags.writeable = False  # shared by every decode
     return table
 
 
