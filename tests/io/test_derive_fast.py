@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,22 +103,40 @@ def test_fast_finalize_equals_general_on_corpus(
     corpus_dir: Path, rel: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No fast path (finalize, derivations, GPX times and samples frame) changes an Activity."""
-    data = (corpus_dir / rel).read_bytes()
-    if rel.suffix == ".gz":
+    _assert_fast_paths_change_nothing(
+        corpus_dir / rel,
+        parse_gpx,
+        monkeypatch,
+        [
+            (activity, "_finalize_float_samples", lambda frame: None),
+            (derive, "_MAX_WINDOW_SAMPLES", 0),
+            (derive, "_ffill", lambda x: pd.Series(x).ffill().to_numpy()),
+            (gpx, "_direct_samples", lambda *args: None),
+            (gpx, "_simple_zulu_times", lambda texts: None),
+            (gpx, "_grouped_times", lambda texts: None),
+        ],
+    )
+
+
+def _assert_fast_paths_change_nothing(
+    path: Path,
+    parse: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    general_paths: list[tuple[object, str, object]],
+) -> None:
+    """Read a corpus file as is and with the fast paths switched off: the same Activity."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
         data = gzip.decompress(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StrideCheckWarning)
         try:
-            fast = parse_gpx(data, errors="ignore")
+            fast = parse(data, errors="ignore")
         except StrideCheckError:
-            pytest.skip("not a readable GPX file")
-        monkeypatch.setattr(activity, "_finalize_float_samples", lambda frame: None)
-        monkeypatch.setattr(derive, "_MAX_WINDOW_SAMPLES", 0)
-        monkeypatch.setattr(derive, "_ffill", lambda x: pd.Series(x).ffill().to_numpy())
-        monkeypatch.setattr(gpx, "_direct_samples", lambda *args: None)
-        monkeypatch.setattr(gpx, "_simple_zulu_times", lambda texts: None)
-        monkeypatch.setattr(gpx, "_grouped_times", lambda texts: None)
-        general = parse_gpx(data, errors="ignore")
+            pytest.skip("not a readable file")
+        for module, name, value in general_paths:
+            monkeypatch.setattr(module, name, value)
+        general = parse(data, errors="ignore")
     pd.testing.assert_frame_equal(fast.samples, general.samples, check_exact=True)
     assert fast.meta == general.meta
 
@@ -153,17 +173,12 @@ def test_tcx_samples_fast_path_equals_general_on_corpus(
     corpus_dir: Path, rel: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """TCX goes through the same assemble_samples: its array path changes no Activity."""
-    data = (corpus_dir / rel).read_bytes()
-    if rel.suffix == ".gz":
-        data = gzip.decompress(data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StrideCheckWarning)
-        try:
-            fast = parse_tcx(data, errors="ignore")
-        except StrideCheckError:
-            pytest.skip("not a readable TCX file")
-        monkeypatch.setattr(activity, "_finalize_float_samples", lambda frame: None)
-        monkeypatch.setattr(gpx, "_direct_samples", lambda *args: None)
-        general = parse_tcx(data, errors="ignore")
-    pd.testing.assert_frame_equal(fast.samples, general.samples, check_exact=True)
-    assert fast.meta == general.meta
+    _assert_fast_paths_change_nothing(
+        corpus_dir / rel,
+        parse_tcx,
+        monkeypatch,
+        [
+            (activity, "_finalize_float_samples", lambda frame: None),
+            (gpx, "_direct_samples", lambda *args: None),
+        ],
+    )
