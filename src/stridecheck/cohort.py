@@ -23,6 +23,17 @@ Tables (:func:`run_cohort`):
     one row per participant: :data:`PARTICIPANT_COLUMNS`.
 ``errors``
     ``participant, file, error, reason``.
+``interruptions``
+    participant x interruption (3 or more sessions in a row not attended):
+    ``first_session, last_session, first_date, last_date, sessions``.
+``consort``
+    participants through the programme, CONSORT style (enrolled, analysed,
+    attended at least once, completed, discontinued, early termination, and
+    per week attending, retained and ready to progress).
+
+:func:`write_tables` also writes ``datapackage.json``, the data dictionary: a
+Frictionless Data Package with a Table Schema per table (column names, types,
+units, definitions, missing-value code), see :mod:`stridecheck.cohort_dictionary`.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import datetime as dt
+import json
 import math
 import os
 import time
@@ -42,6 +54,7 @@ from typing import Any
 
 import pandas as pd
 
+from stridecheck.cohort_dictionary import consort_table, datapackage
 from stridecheck.compliance import ScoredActivity, adherence
 from stridecheck.compliance.adherence import program_week, week_sessions
 from stridecheck.errors import InputError, StrideCheckError
@@ -57,8 +70,10 @@ from stridecheck.pipeline import COMPLY_METHOD, scored_activity
 from stridecheck.programs import Program, Session, load_program
 
 __all__ = [
+    "DATAPACKAGE_FILE",
     "ENROLLMENT_FILE",
     "ERROR_COLUMNS",
+    "INTERRUPTION_COLUMNS",
     "PARTICIPANT_COLUMNS",
     "TABLES",
     "CohortResult",
@@ -73,7 +88,16 @@ __all__ = [
 #: Name of the per-participant enrolment file.
 ENROLLMENT_FILE = "enrollment.toml"
 #: The tables a cohort run writes, in order.
-TABLES: tuple[str, ...] = ("sessions", "weekly", "participants", "errors")
+TABLES: tuple[str, ...] = (
+    "sessions",
+    "weekly",
+    "participants",
+    "errors",
+    "interruptions",
+    "consort",
+)
+#: File name of the data dictionary written beside the tables.
+DATAPACKAGE_FILE = "datapackage.json"
 #: Columns of the ``participants`` table.
 PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "participant",
@@ -95,6 +119,33 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "weekly_run_km_last",
     "weeks_progression_ready",
     "files_rejected",
+    "sessions_attended",
+    "attendance_pct",
+    "first_attended_date",
+    "last_attended_date",
+    "discontinued",
+    "discontinuation_date",
+    "discontinuation_week",
+    "early_termination",
+    "completed_program",
+    "prescribed_run_min",
+    "performed_run_min",
+    "prescribed_run_km",
+    "performed_run_km",
+    "rdi_pct",
+    "run_steps_done_pct",
+    "walk_breaks_kept_pct",
+    "adverse_events",
+    "adverse_events_uncleared",
+)
+#: Columns of the ``interruptions`` table.
+INTERRUPTION_COLUMNS: tuple[str, ...] = (
+    "participant",
+    "first_session",
+    "last_session",
+    "first_date",
+    "last_date",
+    "sessions",
 )
 #: Columns of the ``errors`` table.
 ERROR_COLUMNS: tuple[str, ...] = ("participant", "file", "error", "reason")
@@ -120,6 +171,7 @@ class ParticipantOutput:
     summary: dict[str, Any] | None
     errors: list[dict[str, str]] = field(default_factory=list)
     files: int = 0
+    interruptions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -266,6 +318,7 @@ def _summarise(
         report = adherence(program, start, scored, as_of=task.as_of, method=COMPLY_METHOD)
     out.sessions = report.sessions.assign(participant=task.participant)
     out.weekly = report.weeks.assign(participant=task.participant)
+    out.interruptions = report.interruptions.assign(participant=task.participant)
     out.summary = _participant_row(task.participant, report.summary, report.weeks, out)
     return out
 
@@ -275,13 +328,25 @@ def _participant_row(
 ) -> dict[str, Any]:
     elapsed = weeks[weeks["due"] > 0] if len(weeks) else weeks
     first = float(elapsed["run_km"].iloc[0]) if len(elapsed) else math.nan
-    last = float(elapsed["run_km"].iloc[-1]) if len(elapsed) else math.nan
+    last_km = float(elapsed["run_km"].iloc[-1]) if len(elapsed) else math.nan
     row = {key: summary.get(key) for key in PARTICIPANT_COLUMNS}
+    stop = summary.get("discontinuation_date")
+    start = dt.date.fromisoformat(str(summary["start"]))
+    all_due = bool(len(weeks)) and bool((weeks["due"] == weeks["prescribed"]).all())
+    last_week = int(weeks["week"].max()) if len(weeks) else 0
+    last = summary.get("last_attended_date")
     row |= {
         "participant": participant,
         "weekly_run_km_first": first,
-        "weekly_run_km_last": last,
+        "weekly_run_km_last": last_km,
         "files_rejected": len(out.errors),
+        "discontinuation_week": None if stop is None else program_week(start, stop),
+        "completed_program": bool(
+            all_due
+            and not summary.get("discontinued")
+            and last is not None
+            and program_week(start, last) >= last_week
+        ),
     }
     return row
 
@@ -319,10 +384,27 @@ def _assemble(outputs: list[ParticipantOutput]) -> dict[str, pd.DataFrame]:
     weekly = _frame((o.weekly for o in outputs), "participant")
     rows = [o.summary for o in outputs if o.summary is not None]
     participants = pd.DataFrame(rows, columns=list(PARTICIPANT_COLUMNS))
+    # a whole number or empty: written "3" or "" (not "3.0"), in CSV and Parquet alike
+    participants["discontinuation_week"] = pd.to_numeric(
+        participants["discontinuation_week"]
+    ).astype("Int64")
     errors = pd.DataFrame(
         [e for o in outputs for e in o.errors], columns=list(ERROR_COLUMNS)
     ).sort_values(["participant", "file"], kind="stable", ignore_index=True)
-    return {"sessions": sessions, "weekly": weekly, "participants": participants, "errors": errors}
+    breaks = [o.interruptions for o in outputs if len(o.interruptions)]
+    interruptions = (
+        pd.concat(breaks, ignore_index=True)[list(INTERRUPTION_COLUMNS)]
+        if breaks
+        else pd.DataFrame(columns=list(INTERRUPTION_COLUMNS))
+    )
+    return {
+        "sessions": sessions,
+        "weekly": weekly,
+        "participants": participants,
+        "errors": errors,
+        "interruptions": interruptions,
+        "consort": consort_table(len(outputs), participants, weekly),
+    }
 
 
 #: Progress callback: ``(participants done, participants total, files done)``.
@@ -554,7 +636,9 @@ def write_tables(
     *,
     force: bool = False,
 ) -> list[Path]:
-    """Write each table to ``out_dir/<name>.<fmt>`` atomically; return the paths.
+    """Write each table to ``out_dir/<name>.<fmt>`` atomically, then ``datapackage.json``.
+
+    Returns the paths of the tables and, last, of the data dictionary.
 
     Raises
     ------
@@ -581,6 +665,11 @@ def write_tables(
             else:
                 table.to_parquet(tmp, index=False)
         paths.append(target)
+    descriptor = datapackage({name: tables[name] for name in TABLES}, kind)
+    target = folder / DATAPACKAGE_FILE
+    with atomic_output(target, force=force) as tmp:
+        Path(tmp).write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
+    paths.append(target)
     return paths
 
 

@@ -359,7 +359,7 @@ def athlete_adherence(
     InputError
         Unknown athlete, or an athlete who is not enrolled.
     """
-    _, enrolment, scored = enrolled_activities(store, athlete_name, numbered=True)
+    athlete, enrolment, scored = enrolled_activities(store, athlete_name, numbered=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return adherence(
@@ -369,4 +369,5 @@ def athlete_adherence(
             as_of=as_of,
             done_score=done_score,
             method=COMPLY_METHOD,
+            notes=store.notes_frame(athlete.id),  # pain, adverse events, clearances (#17)
         )

@@ -103,19 +103,20 @@ def test_measures_from_made_up_results():
     assert weeks["run_km"].tolist() == [3.0, 3.0, 1.5, 1.5]
     assert weeks["run_min"].tolist() == [20.0, 20.0, 10.0, 10.0]
     assert weeks.loc[1, "mean_score"] == pytest.approx(75.0)
-    # S5 missed, S6 missed, S7 not done (20), S8 missed: one interruption of 4
-    assert len(interruptions) == 1
-    assert interruptions.loc[0, ["first_session", "last_session", "sessions"]].tolist() == [
-        "S5", "S8", 4,
-    ]  # fmt: skip
+    # S5 missed, S6 missed, S7 attended but not done (20), S8 missed: interruptions count
+    # attendance (#17), so no run of 3 sessions without any activity
+    assert interruptions.empty
+    assert summary["longest_not_done_run"] == 4
+    assert summary["sessions_attended"] == 6
+    assert summary["attendance_pct"] == pytest.approx(60.0)
     assert summary["sessions_prescribed"] == 10
     assert summary["sessions_done"] == 5
     assert summary["adherence_pct"] == pytest.approx(50.0)
     assert summary["sessions_completed"] == 4
     assert summary["sessions_per_week"] == pytest.approx(5 / 4)
     assert summary["weekly_run_km"] == pytest.approx(9.0 / 4)
-    assert summary["interruptions"] == 1
-    assert summary["longest_missed_run"] == 4
+    assert summary["interruptions"] == 0
+    assert summary["longest_missed_run"] == 2
     assert summary["weeks_progression_ready"] == 1
     assert summary["weeks_assessed"] == 3
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,7 +95,7 @@ def test_missing_enrollment_and_program(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_write_tables(tmp_path: Path, serial_tables: dict[str, pd.DataFrame], fmt: str) -> None:
     paths = write_tables(serial_tables, tmp_path / "out", fmt)
-    assert [p.name for p in paths] == [f"{n}.{fmt}" for n in serial_tables]
+    assert [p.name for p in paths] == [f"{n}.{fmt}" for n in serial_tables] + ["datapackage.json"]
     reader = pd.read_csv if fmt == "csv" else pd.read_parquet
     back = reader(tmp_path / "out" / f"participants.{fmt}")
     assert back["participant"].tolist() == ["p01", "p02", "p03"]
@@ -101,3 +103,78 @@ def test_write_tables(tmp_path: Path, serial_tables: dict[str, pd.DataFrame], fm
     with pytest.raises(InputError, match="already exists"):
         write_tables(serial_tables, tmp_path / "out", fmt)
     write_tables(serial_tables, tmp_path / "out", fmt, force=True)
+
+
+def test_new_measures_and_consort(serial_tables: dict[str, pd.DataFrame]) -> None:
+    parts = serial_tables["participants"].set_index("participant")
+    assert parts.loc["p01", "sessions_attended"] == 4
+    assert parts.loc["p01", "attendance_pct"] == pytest.approx(100.0)
+    assert parts.loc["p01", "rdi_pct"] == pytest.approx(100.0, abs=15.0)
+    assert bool(parts.loc["p01", "completed_program"])
+    assert not bool(parts.loc["p01", "discontinued"])
+    assert parts.loc["p02", "sessions_attended"] == 2
+    consort = serial_tables["consort"]
+    whole = consort[consort["week"].isna()].set_index("stage")["participants"]
+    assert whole["enrolled"] == 3
+    assert whole["analysed"] == 3
+    assert whole["attended_at_least_once"] == 3
+    assert whole["completed_program"] == int(parts["completed_program"].sum())
+    attending = consort[consort["stage"] == "attending"].set_index("week")["participants"]
+    assert attending.to_dict() == {1: 3, 2: 1}  # p02 and p03 came only in week 1
+
+
+def _read_back(folder: Path, name: str, fmt: str) -> pd.DataFrame:
+    if fmt == "csv":
+        return pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=[""])
+    return pd.read_parquet(folder / f"{name}.{fmt}")
+
+
+def test_csv_and_parquet_hold_the_same_values(
+    tmp_path: Path, serial_tables: dict[str, pd.DataFrame]
+) -> None:
+    write_tables(serial_tables, tmp_path / "csv", "csv")
+    write_tables(serial_tables, tmp_path / "parquet", "parquet")
+    for name in serial_tables:
+        csv = _read_back(tmp_path / "csv", name, "csv")
+        parquet = _read_back(tmp_path / "parquet", name, "parquet")
+        assert list(csv.columns) == list(parquet.columns), name
+        assert len(csv) == len(parquet), name
+        for col in csv.columns:
+            a, b = csv[col], parquet[col]
+            if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
+                np.testing.assert_allclose(
+                    a.to_numpy(dtype=float), pd.to_numeric(b).to_numpy(dtype=float),
+                    rtol=1e-12, err_msg=f"{name}.{col}",
+                )  # fmt: skip
+            else:
+                left = a.map(lambda v: None if pd.isna(v) else str(v)).tolist()
+                right = b.map(lambda v: None if v is None or pd.isna(v) else str(v)).tolist()
+                assert left == right, f"{name}.{col}"
+
+
+def test_datapackage_is_valid_frictionless(
+    tmp_path: Path, serial_tables: dict[str, pd.DataFrame]
+) -> None:
+    frictionless = pytest.importorskip("frictionless")
+    out = tmp_path / "csv"
+    write_tables(serial_tables, out, "csv")
+    descriptor = json.loads((out / "datapackage.json").read_text())
+    assert [r["name"] for r in descriptor["resources"]] == list(serial_tables)
+    report = frictionless.validate(str(out / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    fields = {
+        r["name"]: {f["name"]: f for f in r["schema"]["fields"]} for r in descriptor["resources"]
+    }
+    assert fields["participants"]["rdi_pct"]["unit"] == "%"
+    assert fields["participants"]["rdi_pct"]["type"] == "number"
+    assert fields["sessions"]["attended"]["type"] == "boolean"
+    assert fields["sessions"]["date"]["type"] == "date"
+    assert "attended" in fields["sessions"]["attended"]["description"].lower()
+    for resource in descriptor["resources"]:
+        assert resource["schema"]["missingValues"] == [""]
+        for item in resource["schema"]["fields"]:
+            assert item.get("description"), (resource["name"], item["name"])
+    # the Parquet package descriptor is valid too (the data are checked above against CSV)
+    write_tables(serial_tables, tmp_path / "pq", "parquet")
+    package = frictionless.Package(str(tmp_path / "pq" / "datapackage.json"))
+    assert [r.name for r in package.resources] == list(serial_tables)

@@ -3,7 +3,8 @@
 Tables for people; ``--json`` gives the document of
 :meth:`stridecheck.compliance.AdherenceReport.to_dict` (``program``, ``start``,
 ``as_of``, ``summary``, ``weeks``, ``sessions``, ``unplanned``, ``interruptions``,
-``methods_text``); ``--csv`` one row per prescribed session, then one per
+``methods_text``; attendance, dose, fidelity and the progression reasons are in
+``summary``, ``weeks`` and ``sessions``); ``--csv`` one row per prescribed session, then one per
 unplanned activity (``status`` ``unplanned``).
 
 Also home of :func:`format_compliance_table`, the compliance table that
@@ -157,27 +158,37 @@ def _weeks_table(report: AdherenceReport) -> Table:
     for name, justify in (
         ("week", "right"),
         ("from", "left"),
+        ("attended", "right"),
         ("done", "right"),
         ("completed", "right"),
         ("mean score", "right"),
         ("run min", "right"),
         ("run km", "right"),
-        ("ready", "left"),
+        ("RDI", "right"),
+        ("AE", "right"),
+        ("ready to progress", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     records: list[dict[str, Any]] = report.weeks.to_dict(orient="records")  # type: ignore[assignment]
     for row in records:
         ready = row["progression_ready"]
         score = float(row["mean_score"])
+        reason = str(row.get("progression_reason") or "")
+        answer = "-" if ready is None else ("[green]yes[/]" if ready else "[red]no[/]")
+        rdi = row.get("rdi_pct")
+        adverse = int(row.get("adverse_events") or 0)
         table.add_row(
             str(row["week"]),
             str(row["start_date"]),
+            f"{row.get('attended', 0)}/{row['due']}",
             f"{row['done']}/{row['due']}",
             f"{row['completed']}/{row['due']}",
             "-" if not math.isfinite(score) else f"{score:.0f}",
             f"{row['run_min']:.1f}",
             f"{row['run_km']:.2f}",
-            "-" if ready is None else ("yes" if ready else "no"),
+            _pct(None if rdi is None else float(rdi)),
+            f"[bold red]{adverse}[/]" if adverse else "0",
+            f"{answer} {reason.split(':', 1)[-1].strip()}" if reason else answer,
         )
     return table
 
@@ -210,13 +221,29 @@ def _summary_lines(report: AdherenceReport) -> list[str]:
         return "-" if value is None else format(value, fmt)
 
     lines = [
+        f"attendance {num('attendance_pct', '.0f')}% ({s.get('sessions_attended', 0)} of "
+        f"{s['sessions_prescribed']} sessions attended)",
         f"adherence {num('adherence_pct', '.0f')}% ({s['sessions_done']} of "
         f"{s['sessions_prescribed']} sessions done, {s['sessions_completed']} completed)",
+        f"dose: running {num('performed_run_min', '.0f')} of {num('prescribed_run_min', '.0f')} "
+        f"min prescribed, relative dose intensity {num('rdi_pct', '.0f')}%; run steps at the "
+        f"prescribed duration {num('run_steps_done_pct', '.0f')}%, walk breaks kept "
+        f"{num('walk_breaks_kept_pct', '.0f')}%",
         f"sessions per week {num('sessions_per_week', '.1f')}; weekly running "
         f"{num('weekly_run_km', '.2f')} km, {num('weekly_run_min', '.1f')} min",
         f"interruptions (3+ sessions missed in a row): {s['interruptions']}; "
         f"weeks ready to progress: {s['weeks_progression_ready']} of {s['weeks_assessed']}",
     ]
+    if s.get("discontinued"):
+        kind = "early termination" if s.get("early_termination") else "discontinued"
+        lines.append(
+            f"{kind}: nothing attended after {s.get('discontinuation_date') or 'the start'}"
+        )
+    if s.get("adverse_events"):
+        lines.append(
+            f"[bold red]adverse events: {s['adverse_events']} "
+            f"({s.get('adverse_events_uncleared', 0)} not yet cleared by a coach)[/]"
+        )
     if s["unplanned_activities"]:
         lines.append(f"unplanned activities: {s['unplanned_activities']}")
     return lines

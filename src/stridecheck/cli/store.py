@@ -224,9 +224,23 @@ def note_command(
     adverse: Annotated[
         bool, typer.Option("--adverse", help="Flag an adverse event (e.g. injury, a fall).")
     ] = False,
+    clear: Annotated[
+        bool,
+        typer.Option(
+            "--clear",
+            help="A coach's clearance after an adverse event (TEXT says who cleared it and "
+            "why): progression is blocked until one is recorded.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Record how a prescribed session went: pain, exertion, an adverse event, free text."""
+    """Record how a prescribed session went: pain, exertion, an adverse event, free text.
+
+    With --clear the note is a coach's clearance: adverse events noted before it
+    no longer block later weeks from progressing (their own week stays "not ready").
+    """
+    if clear and adverse:
+        fail("--clear", "a note is either an adverse event or a clearance, not both")
     if not session.strip():
         fail("--session", "give the prescribed session id, e.g. --session W3S2")
     with Store.open(db) as store:
@@ -238,8 +252,9 @@ def note_command(
             rpe=rpe,
             adverse_event=adverse,
             text=text,
+            clearance=clear,
         )
-    flag = " (adverse event)" if adverse else ""
+    flag = " (adverse event)" if adverse else " (clearance)" if clear else ""
     typer.echo(f"Note {note_id} saved for {athlete.strip()}, session {session.strip()}{flag}.")
 
 

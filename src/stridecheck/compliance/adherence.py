@@ -1,10 +1,23 @@
 """Adherence over a program: a calendar of sessions, activities matched to it, trial measures.
 
-The measures follow how exercise trials report adherence (DOMAIN.md section 4):
-adherence = sessions done / sessions prescribed (ASTEROID: 70 %, 2.1 of 3 a
-week); interruptions = 3 or more consecutive prescribed sessions not done
-(Nilsen et al. 2018); weekly running time and distance; progression readiness =
-at least 2 of the week's 3 sessions completed.
+The measures follow how exercise trials report adherence (DOMAIN.md section 4),
+keeping attendance and fidelity apart:
+
+- attendance: a prescribed session with a matched activity of at least
+  ``min_attended_s`` of walking or running, whatever was done in it
+  (``sessions_attended``, ``attendance_pct``);
+- sessions done (score >= 50) and completed (score >= 80); adherence = sessions
+  done / sessions prescribed (ASTEROID: 70 %, 2.1 of 3 a week);
+- interruptions = 3 or more consecutive prescribed sessions not attended
+  (Nilsen et al. 2018), permanent discontinuation (nothing attended after a
+  date, through the end of the due sessions) and early termination (a
+  discontinuation with the programme over);
+- dose: prescribed and performed running time and distance, relative dose
+  intensity ``rdi_pct`` = performed / prescribed running time
+  (:mod:`stridecheck.compliance.dose`);
+- FITT fidelity: run steps at the prescribed duration, walk breaks kept;
+- progression readiness by the programme's ``[progression]`` rules, with the
+  reasons in words (:mod:`stridecheck.compliance.progression`).
 """
 
 from __future__ import annotations
@@ -20,13 +33,15 @@ import numpy as np
 import pandas as pd
 
 from stridecheck.activity import Activity
+from stridecheck.compliance.dose import DOSE_COLUMNS, MIN_ATTENDED_S, moving_seconds, session_dose
 from stridecheck.compliance.methods import adherence_methods_doc
 from stridecheck.compliance.params import ComplianceParams
+from stridecheck.compliance.progression import assess_weeks, cleared, notes_table
 from stridecheck.compliance.result import SessionCompliance
 from stridecheck.compliance.session import comply_intervals
 from stridecheck.compliance.timeline import RUN, build_timeline
 from stridecheck.messages import Text, render
-from stridecheck.programs.model import Program, Session
+from stridecheck.programs.model import Program, ProgressionRules, Session
 
 __all__ = [
     "AdherenceReport",
@@ -45,7 +60,7 @@ _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SPREAD: dict[int, tuple[int, ...]] = {1: (0,), 2: (0, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4)}
 #: Score points given up per day between an activity and its session's date (ties only).
 _DAY_TIE_BREAK = 1e-3
-#: Sessions in a row not done that make an interruption (Nilsen et al. 2018).
+#: Sessions in a row not attended that make an interruption (Nilsen et al. 2018).
 INTERRUPTION_RUN = 3
 
 SESSION_COLUMNS = (
@@ -63,6 +78,9 @@ SESSION_COLUMNS = (
     "walk_compliance_pct",
     "activity",
     "activity_start",
+    *DOSE_COLUMNS,
+    "pain_after",
+    "adverse_event",
 )
 
 
@@ -172,6 +190,13 @@ class ScoredActivity:
     activity: Activity | None = None
     cache: dict[Any, SessionCompliance] = field(default_factory=dict, repr=False)
     _totals: tuple[float, float] | None = field(default=None, repr=False)
+    _moving_s: float | None = field(default=None, repr=False)
+
+    def moving_s(self) -> float:
+        """Time spent walking or running (from the intervals). [s]"""
+        if self._moving_s is None:
+            self._moving_s = moving_seconds(self.intervals)
+        return self._moving_s
 
     def score_against(
         self, session: Session, *, method: str = "dp", params: ComplianceParams | None = None
@@ -278,85 +303,145 @@ def match_week(scores: np.ndarray) -> list[tuple[int, int]]:
     return pairs
 
 
-def _interruptions(frame: pd.DataFrame) -> pd.DataFrame:
-    due = frame[frame["due"]].sort_values("order")
-    rows: list[dict[str, Any]] = []
+def _attended(frame: pd.DataFrame) -> pd.Series:
+    """Attendance of each session row (an activity matched when no ``attended`` column)."""
+    if "attended" in frame.columns:
+        return frame["attended"].fillna(False).astype(bool)
+    return pd.to_numeric(frame["score"], errors="coerce").notna()
+
+
+def _streaks(frame: pd.DataFrame, hit: pd.Series) -> list[list[dict[str, Any]]]:
+    """Runs of consecutive due sessions (program order) where ``hit`` is False."""
+    due = frame[frame["due"].astype(bool)].assign(_hit=hit).sort_values("order")
+    runs: list[list[dict[str, Any]]] = []
     streak: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = due.to_dict(orient="records")  # type: ignore[assignment]
     for rec in [*records, None]:
-        if rec is not None and not rec["done"]:
+        if rec is not None and not rec["_hit"]:
             streak.append(rec)
             continue
-        if len(streak) >= INTERRUPTION_RUN:
-            rows.append(
-                {
-                    "first_session": streak[0]["session_id"],
-                    "last_session": streak[-1]["session_id"],
-                    "first_date": streak[0]["date"],
-                    "last_date": streak[-1]["date"],
-                    "sessions": len(streak),
-                }
-            )
+        if streak:
+            runs.append(streak)
         streak = []
-    return pd.DataFrame(
-        rows, columns=["first_session", "last_session", "first_date", "last_date", "sessions"]
-    )
+    return runs
+
+
+INTERRUPTION_COLUMNS = ("first_session", "last_session", "first_date", "last_date", "sessions")
+
+
+def _interruptions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Runs of :data:`INTERRUPTION_RUN` or more due sessions in a row not attended."""
+    rows = [
+        {
+            "first_session": streak[0]["session_id"],
+            "last_session": streak[-1]["session_id"],
+            "first_date": streak[0]["date"],
+            "last_date": streak[-1]["date"],
+            "sessions": len(streak),
+        }
+        for streak in _streaks(frame, _attended(frame))
+        if len(streak) >= INTERRUPTION_RUN
+    ]
+    return pd.DataFrame(rows, columns=list(INTERRUPTION_COLUMNS))
+
+
+def _longest(frame: pd.DataFrame, hit: pd.Series) -> int:
+    return max((len(run) for run in _streaks(frame, hit)), default=0)
 
 
 def _longest_streak(frame: pd.DataFrame) -> int:
-    longest = current = 0
-    for done in frame[frame["due"]].sort_values("order")["done"]:
-        current = 0 if done else current + 1
-        longest = max(longest, current)
-    return longest
+    return _longest(frame, _attended(frame))
 
 
-def _ready_needed(prescribed: int) -> int:
-    return max(1, math.ceil(2 * prescribed / 3))
+def _discontinuation(frame: pd.DataFrame) -> dict[str, Any]:
+    """Permanent discontinuation and early termination from the session rows.
+
+    Discontinued: the due sessions end with :data:`INTERRUPTION_RUN` or more
+    not attended. The date is the last attended session's (``None`` when none
+    was attended). Early termination: discontinued with every session due.
+    """
+    ordered = frame.sort_values("order")
+    attended = _attended(ordered)
+    due = ordered["due"].astype(bool)
+    dates = [d for d, a in zip(ordered["date"], attended, strict=True) if a]
+    last = dates[-1] if dates else None
+    trailing = 0
+    for is_due, went in zip(due.tolist()[::-1], attended.tolist()[::-1], strict=True):
+        if not is_due:
+            continue
+        if went:
+            break
+        trailing += 1
+    discontinued = trailing >= INTERRUPTION_RUN
+    return {
+        "first_attended_date": dates[0] if dates else None,
+        "last_attended_date": last,
+        "discontinued": bool(discontinued),
+        "discontinuation_date": last if discontinued else None,
+        "early_termination": bool(discontinued and bool(due.all())),
+    }
 
 
-def adherence_measures(
+def _pct(part: float, whole: float) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def _num_sum(frame: pd.DataFrame, column: str) -> float:
+    if column not in frame.columns:
+        return 0.0
+    return float(pd.to_numeric(frame[column], errors="coerce").fillna(0.0).sum())
+
+
+def _km_sum(frame: pd.DataFrame, column: str) -> float:
+    """Sum of a distance column; NaN when any value is unknown (e.g. no pace target). [km]"""
+    if column not in frame.columns or len(frame) == 0:
+        return 0.0 if column in frame.columns else math.nan
+    values = pd.to_numeric(frame[column], errors="coerce")
+    return math.nan if values.isna().any() else float(values.sum())
+
+
+def _dose(members: pd.DataFrame) -> dict[str, Any]:
+    """Dose and fidelity of some due session rows."""
+    prescribed_min = _num_sum(members, "prescribed_run_min")
+    performed_min = _num_sum(members, "performed_run_min")
+    went = members[_attended(members)] if len(members) else members
+    run_steps = _num_sum(went, "run_steps")
+    breaks = _num_sum(went, "walk_breaks")
+    return {
+        "prescribed_run_min": prescribed_min,
+        "performed_run_min": performed_min,
+        "prescribed_run_km": _km_sum(members, "prescribed_run_km"),
+        "performed_run_km": _km_sum(members[members["activity"].notna()], "performed_run_km")
+        if "activity" in members.columns and "performed_run_km" in members.columns
+        else math.nan,
+        "rdi_pct": _pct(performed_min, prescribed_min),
+        "run_steps_done_pct": _pct(_num_sum(went, "run_steps_done"), run_steps),
+        "walk_breaks_kept_pct": _pct(_num_sum(went, "walk_breaks_kept"), breaks),
+    }
+
+
+def _measures(
     sessions: pd.DataFrame,
     activity_weeks: pd.DataFrame,
     *,
     n_weeks: int,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """The per-week table, the interruptions and the summary from per-session results.
-
-    Parameters
-    ----------
-    sessions
-        One row per prescribed session with at least ``order``, ``week``,
-        ``session_id``, ``date``, ``due`` (bool), ``done`` (bool), ``status``
-        (``completed``, ``partial``, ``not_completed``, ``missed`` or
-        ``upcoming``) and ``score`` (NaN when no activity).
-    activity_weeks
-        One row per activity inside the program weeks: ``week``, ``run_s`` [s],
-        ``run_distance_m`` [m].
-    n_weeks
-        Number of program weeks.
-
-    Returns
-    -------
-    weeks, interruptions, summary
-        ``weeks``: ``week``, ``start_date``, ``prescribed``, ``due``, ``done``,
-        ``completed``, ``mean_score`` (of the sessions with an activity),
-        ``run_min``, ``run_km``, ``progression_ready`` (``None`` while the week
-        is not over). ``interruptions``: ``first_session``, ``last_session``,
-        ``first_date``, ``last_date``, ``sessions``. ``summary``: the measures.
-    """
+    notes: Any = None,
+    rules: ProgressionRules | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any], dict[int, Text]]:
+    rules = rules or ProgressionRules()
+    attended_all = _attended(sessions)
+    due_all = sessions["due"].astype(bool)
     rows: list[dict[str, Any]] = []
     for week in range(1, n_weeks + 1):
-        members = sessions[sessions["week"] == week]
+        in_week = sessions["week"] == week
+        members = sessions[in_week]
         acts = activity_weeks[activity_weeks["week"] == week]
         prescribed = len(members)
         due = int(members["due"].sum())
         done = int((members["done"] & members["due"]).sum())
         completed = int(((members["status"] == "completed") & members["due"]).sum())
+        attended = int((attended_all[in_week] & due_all[in_week]).sum())
         scored = pd.to_numeric(members["score"], errors="coerce").dropna()
-        ready: bool | None = None
-        if prescribed and due == prescribed:
-            ready = completed >= _ready_needed(prescribed)
         run_m = pd.to_numeric(acts["run_distance_m"], errors="coerce")
         rows.append(
             {
@@ -369,18 +454,35 @@ def adherence_measures(
                 "mean_score": float(scored.mean()) if len(scored) else math.nan,
                 "run_min": float(pd.to_numeric(acts["run_s"]).sum()) / 60.0,
                 "run_km": float(run_m.sum()) / 1000.0 if run_m.notna().any() else 0.0,
-                "progression_ready": ready,
+                "progression_ready": None,
+                "attended": attended,
+                "attendance_pct": _pct(attended, due),
+                **_dose(members[members["due"].astype(bool)]),
             }
         )
     weeks = pd.DataFrame(rows)
+    verdicts = assess_weeks(weeks, sessions, notes, rules) if len(weeks) else []
+    docs: dict[int, Text] = {}
+    if len(weeks):
+        weeks["progression_ready"] = pd.Series([v.ready for v in verdicts], dtype=object)
+        weeks["progression_reason"] = [v.text for v in verdicts]
+        weeks["max_pain_after"] = [v.max_pain_after for v in verdicts]
+        weeks["adverse_events"] = [v.adverse_events for v in verdicts]
+        docs = {v.week: v.doc for v in verdicts}
     interruptions = _interruptions(sessions)
-    due_total = int(sessions["due"].sum())
+    due_total = int(due_all.sum())
     done_total = int((sessions["done"] & sessions["due"]).sum())
     completed_total = int(((sessions["status"] == "completed") & sessions["due"]).sum())
+    attended_total = int((attended_all & due_all).sum())
     elapsed = weeks[weeks["due"] > 0] if len(weeks) else weeks
     n_elapsed = len(elapsed)
     scores = pd.to_numeric(sessions["score"], errors="coerce").dropna()
     ready_weeks = weeks["progression_ready"].dropna() if len(weeks) else pd.Series(dtype=object)
+    table = notes_table(notes)
+    known = table[table["session_id"].isin(set(sessions["session_id"].astype(str)))]
+    events = known[known["adverse_event"]]
+    uncleared = int((~cleared(known)[known["adverse_event"]]).sum())
+    last_assessed = verdicts and [v for v in verdicts if v.ready is not None]
     summary: dict[str, Any] = {
         "weeks": n_weeks,
         "weeks_elapsed": n_elapsed,
@@ -399,7 +501,75 @@ def adherence_measures(
         "longest_missed_run": _longest_streak(sessions),
         "weeks_progression_ready": int(sum(bool(x) for x in ready_weeks)),
         "weeks_assessed": len(ready_weeks),
+        "sessions_attended": attended_total,
+        "attendance_pct": _pct(attended_total, due_total),
+        "longest_not_done_run": _longest(sessions, sessions["done"].astype(bool)),
+        "interruption_dates": [
+            f"{_iso(r['first_date'])}/{_iso(r['last_date'])}"
+            for r in interruptions.to_dict(orient="records")
+        ],
+        **_discontinuation(sessions),
+        **_dose(sessions[due_all]),
+        "adverse_events": len(events),
+        "adverse_events_uncleared": uncleared,
+        "progression_ready_last": last_assessed[-1].ready if last_assessed else None,
+        "progression_reason_last": last_assessed[-1].text if last_assessed else None,
     }
+    return weeks, interruptions, summary, docs
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def adherence_measures(
+    sessions: pd.DataFrame,
+    activity_weeks: pd.DataFrame,
+    *,
+    n_weeks: int,
+    notes: Any = None,
+    rules: ProgressionRules | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The per-week table, the interruptions and the summary from per-session results.
+
+    Parameters
+    ----------
+    sessions
+        One row per prescribed session with at least ``order``, ``week``,
+        ``session_id``, ``date``, ``due`` (bool), ``done`` (bool), ``status``
+        (``completed``, ``partial``, ``not_completed``, ``missed`` or
+        ``upcoming``) and ``score`` (NaN when no activity); optionally the
+        attendance, dose and fidelity columns of
+        :data:`stridecheck.compliance.dose.DOSE_COLUMNS` (without
+        ``attended``, a session with an activity counts as attended).
+    activity_weeks
+        One row per activity inside the program weeks: ``week``, ``run_s`` [s],
+        ``run_distance_m`` [m].
+    n_weeks
+        Number of program weeks.
+    notes
+        Session notes (pain, adverse events, clearances), see
+        :func:`stridecheck.compliance.progression.notes_table`.
+    rules
+        Progression rules (default: :class:`~stridecheck.programs.model.ProgressionRules`).
+
+    Returns
+    -------
+    weeks, interruptions, summary
+        ``weeks``: ``week``, ``start_date``, ``prescribed``, ``due``, ``done``,
+        ``completed``, ``mean_score`` (of the sessions with an activity),
+        ``run_min``, ``run_km`` (every activity of the week), ``progression_ready``
+        (``None`` while the week is not over and nothing unsafe was reported),
+        ``attended``, ``attendance_pct``, ``prescribed_run_min``,
+        ``performed_run_min``, ``prescribed_run_km``, ``performed_run_km``,
+        ``rdi_pct``, ``run_steps_done_pct``, ``walk_breaks_kept_pct``,
+        ``progression_reason``, ``max_pain_after``, ``adverse_events``.
+        ``interruptions``: ``first_session``, ``last_session``, ``first_date``,
+        ``last_date``, ``sessions``. ``summary``: the measures.
+    """
+    weeks, interruptions, summary, _ = _measures(
+        sessions, activity_weeks, n_weeks=n_weeks, notes=notes, rules=rules
+    )
     return weeks, interruptions, summary
 
 
@@ -453,6 +623,10 @@ class AdherenceReport:
     methods_doc
         How it was measured, as a message tree (worded in any catalog language);
         ``methods_text`` is its English wording.
+    progression_docs
+        Why each week is or is not ready to progress, by week, as translatable
+        text (its English wording is the ``progression_reason`` column of
+        ``weeks``).
     """
 
     program: str
@@ -465,6 +639,7 @@ class AdherenceReport:
     summary: dict[str, Any]
     results: dict[str, SessionCompliance]
     methods_doc: Text
+    progression_docs: dict[int, Text] = field(default_factory=dict)
 
     @property
     def methods_text(self) -> str:
@@ -526,6 +701,9 @@ def adherence(
     done_score: float = 50.0,
     method: str = "dp",
     params: ComplianceParams | None = None,
+    notes: Any = None,
+    rules: ProgressionRules | None = None,
+    min_attended_s: float = MIN_ATTENDED_S,
 ) -> AdherenceReport:
     """**Adherence of a person to a program, from their activities.**
 
@@ -546,6 +724,16 @@ def adherence(
         ``partial`` or ``completed`` session).
     method, params
         Passed to :func:`~stridecheck.compliance.comply`.
+    notes
+        Session notes (pain before / after on 0-100, adverse events, coach
+        clearances): a DataFrame like :meth:`stridecheck.store.Store.notes_frame`
+        or note objects (see :func:`stridecheck.compliance.progression.notes_table`).
+    rules
+        Progression rules (default: the program's ``[progression]`` table, else
+        :class:`~stridecheck.programs.model.ProgressionRules`).
+    min_attended_s
+        Least walking and running time of a matched activity for the session to
+        count as attended (default :data:`~stridecheck.compliance.dose.MIN_ATTENDED_S`). [s]
 
     Returns
     -------
@@ -595,6 +783,12 @@ def adherence(
                 unplanned.append(
                     {"index": a_idx, "week": week, "reason": f"extra activity in week {week}"}
                 )
+    note_rows = notes_table(notes)
+    pain_after = {
+        str(k): float(v)
+        for k, v in note_rows.groupby("session_id")["pain_after"].max().dropna().items()
+    }
+    adverse = set(note_rows.loc[note_rows["adverse_event"], "session_id"].astype(str))
     records: list[dict[str, Any]] = []
     results: dict[str, SessionCompliance] = {}
     calendar_rows: list[dict[str, Any]] = calendar.to_dict(orient="records")  # type: ignore[assignment]
@@ -612,6 +806,7 @@ def adherence(
             act = scored[assigned[r]]
             res = act.score_against(program.sessions[rec["order"]], method=method, params=params)
             results[rec["session_id"]] = res
+            run_s, run_m = act.totals()
             rec |= {
                 "status": res.category,
                 "done": bool(res.score >= done_score),
@@ -621,6 +816,14 @@ def adherence(
                 "walk_compliance_pct": res.walk_compliance_pct,
                 "activity": act.name,
                 "activity_start": act.start,
+                **session_dose(
+                    program.sessions[rec["order"]],
+                    res,
+                    moving_s=act.moving_s(),
+                    run_s=run_s,
+                    run_m=run_m,
+                    min_attended_s=min_attended_s,
+                ),
             }
             rec["due"] = True
         else:
@@ -633,7 +836,11 @@ def adherence(
                 "walk_compliance_pct": math.nan,
                 "activity": None,
                 "activity_start": None,
+                **session_dose(program.sessions[rec["order"]], None),
             }
+        pain = pain_after.get(rec["session_id"])
+        rec["pain_after"] = math.nan if pain is None else pain
+        rec["adverse_event"] = rec["session_id"] in adverse
         records.append(rec)
     sessions = pd.DataFrame(records, columns=list(SESSION_COLUMNS))
     act_rows = []
@@ -643,7 +850,10 @@ def adherence(
             {"week": _week_of(first, act.start), "run_s": run_s, "run_distance_m": run_m}
         )
     activity_weeks = pd.DataFrame(act_rows, columns=["week", "run_s", "run_distance_m"])
-    weeks, interruptions, summary = adherence_measures(sessions, activity_weeks, n_weeks=n_weeks)
+    in_force = rules if rules is not None else program.progression_rules
+    weeks, interruptions, summary, docs = _measures(
+        sessions, activity_weeks, n_weeks=n_weeks, notes=note_rows, rules=in_force
+    )
     summary = {
         "program": program.name,
         "start": first.isoformat(),
@@ -651,6 +861,7 @@ def adherence(
         **summary,
         "activities": len(scored),
         "unplanned_activities": len(unplanned),
+        "min_attended_min": min_attended_s / 60.0,
     }
     unplanned_rows = []
     for item in sorted(unplanned, key=lambda u: int(u["index"])):
@@ -678,5 +889,11 @@ def adherence(
         interruptions=interruptions,
         summary=summary,
         results=results,
-        methods_doc=adherence_methods_doc(done_score, per_week=program.sessions_per_week),
+        methods_doc=adherence_methods_doc(
+            done_score,
+            per_week=program.sessions_per_week,
+            min_attended_s=min_attended_s,
+            rules=in_force,
+        ),
+        progression_docs=docs,
     )

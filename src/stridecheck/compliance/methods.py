@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from stridecheck.compliance.params import ComplianceParams
 from stridecheck.messages import Join, Num, Text, Translator, msg, render, translator_for
+from stridecheck.programs.model import ProgressionRules
 
 __all__ = [
     "adherence_methods",
@@ -111,17 +112,62 @@ def compliance_methods(
     return render(compliance_methods_doc(params, method=method), translator_for(lang))
 
 
-def adherence_methods_doc(done_score: float, *, per_week: int | None) -> Text:
+def adherence_methods_doc(
+    done_score: float,
+    *,
+    per_week: int | None,
+    min_attended_s: float = 300.0,
+    rules: ProgressionRules | None = None,
+) -> Text:
     """How program adherence was measured, as translatable text (see :func:`adherence_methods`)."""
-    if per_week == 3:
+    rules = rules or ProgressionRules()
+    if rules.min_sessions_completed is not None:
+        ready = msg(
+            "A week is ready for progression when at least %(n)s of its sessions were completed",
+            n=rules.min_sessions_completed,
+        )
+    elif per_week == 3:
         ready = msg(
             "A week is ready for progression when at least 2 of the week's 3 sessions were "
-            "completed."
+            "completed"
         )
     else:
         ready = msg(
             "A week is ready for progression when at least two thirds of the week's sessions "
-            "were completed."
+            "were completed"
+        )
+    conditions: list[Text] = [ready]
+    if rules.max_pain_after is not None:
+        conditions.append(
+            msg(
+                "no pain after a session above %(limit)s on the 0-100 scale",
+                limit=Num(rules.max_pain_after),
+            )
+        )
+    if rules.pain_settled:
+        conditions.append(
+            msg(
+                "pain before the next session back at or below the pain before the session "
+                "(settled)"
+            )
+        )
+    if rules.pain_not_rising:
+        conditions.append(msg("the week's highest pain not above the previous week's"))
+    if rules.adverse_event_blocks:
+        conditions.append(
+            msg(
+                "no adverse event (a week with one is never ready; later weeks only after a "
+                "coach's clearance note)"
+            )
+        )
+    rule_text: list[Text] = [Join((Join(tuple(conditions), "; "), "."), "")]
+    if rules.model == "silbernagel-2007":
+        rule_text.append(
+            msg(
+                "The pain rules follow the pain-monitoring model of Silbernagel et al. (Am J "
+                "Sports Med 2007), offered as a default: pain up to 5 of 10 during and after "
+                "exercise, settled by the next morning, not rising from week to week."
+            )
         )
     parts: list[Text] = [
         msg(
@@ -133,6 +179,13 @@ def adherence_methods_doc(done_score: float, *, per_week: int | None) -> Text:
             "program's weeks, are listed as unplanned."
         ),
         msg(
+            "A prescribed session counts as attended when an activity with at least "
+            "%(minutes)s min of walking or running (or half the session's prescribed length, "
+            "if shorter) was assigned to it, whatever was done in it; attendance is sessions "
+            "attended divided by sessions prescribed.",
+            minutes=Num(min_attended_s / 60.0),
+        ),
+        msg(
             "A prescribed session counts as done when its activity scored at least "
             "%(done_score)s, and as completed at 80 or more.",
             done_score=Num(done_score),
@@ -142,10 +195,18 @@ def adherence_methods_doc(done_score: float, *, per_week: int | None) -> Text:
             "evaluation date are not counted)."
         ),
         msg(
-            "An interruption is 3 or more consecutive prescribed sessions not done (Nilsen "
-            "et al. 2018)."
+            "An interruption is 3 or more consecutive prescribed sessions not attended (Nilsen "
+            "et al. 2018); a participant discontinued when the sessions due end with such a "
+            "run (the discontinuation date is the last attended session's), and an early "
+            "termination is a discontinuation once the whole program is due."
         ),
-        ready,
+        msg(
+            "Relative dose intensity (RDI) is the running time of the activities assigned to "
+            "the sessions divided by the prescribed running time of the sessions due; the "
+            "FITT time fidelity is the share of run steps done at the prescribed duration "
+            "and the share of walk breaks kept (step verdict 'done'), over attended sessions."
+        ),
+        Join(tuple(rule_text), " "),
         msg(
             "Weekly running time and distance sum the running intervals of every activity in "
             "the week, unplanned ones included."
@@ -155,7 +216,12 @@ def adherence_methods_doc(done_score: float, *, per_week: int | None) -> Text:
 
 
 def adherence_methods(
-    done_score: float, *, per_week: int | None, lang: str | Translator = "en"
+    done_score: float,
+    *,
+    per_week: int | None,
+    lang: str | Translator = "en",
+    min_attended_s: float = 300.0,
+    rules: ProgressionRules | None = None,
 ) -> str:
     """Describe how program adherence was measured, in plain language.
 
@@ -172,4 +238,7 @@ def adherence_methods(
     -------
     str
     """
-    return render(adherence_methods_doc(done_score, per_week=per_week), translator_for(lang))
+    doc = adherence_methods_doc(
+        done_score, per_week=per_week, min_attended_s=min_attended_s, rules=rules
+    )
+    return render(doc, translator_for(lang))

@@ -18,6 +18,7 @@ from stridecheck.programs.fit_workout import (
 from stridecheck.programs.model import (
     ConcreteStep,
     Program,
+    ProgressionRules,
     Repeat,
     Session,
     Step,
@@ -31,6 +32,7 @@ from stridecheck.programs.toml import dumps_program, load_program_file, loads_pr
 __all__ = [
     "ConcreteStep",
     "Program",
+    "ProgressionRules",
     "Repeat",
     "Session",
     "Step",

@@ -56,6 +56,26 @@ class SourceMap:
         match = _key_pattern(key).search(self._code, 0, end)
         return self.line_of(match.start()) if match else None
 
+    def table_key(self, table: str, key: str | None = None) -> int | None:
+        """Line of ``key = ...`` in the ``[table]`` table, else of its header.
+
+        Without a header (an inline table ``table = { ... }``), the line of the
+        top-level ``table = ...``.
+        """
+        for header in _HEADER.finditer(self._code):
+            if header.group(0).lstrip().startswith("[["):
+                continue
+            if header.group(1).replace(" ", "").replace('"', "") != table:
+                continue
+            following = _HEADER.search(self._code, header.end())
+            end = following.start() if following else len(self._code)
+            if key is not None:
+                match = _key_pattern(key).search(self._code, header.end(), end)
+                if match:
+                    return self.line_of(match.start())
+            return self.line_of(header.start())
+        return self.top_key(table)
+
     def session(self, index: int) -> int | None:
         """Line of the ``[[sessions]]`` header of the ``index``-th session (from 0)."""
         if index < len(self._sessions):

@@ -20,9 +20,11 @@ from typing import Literal
 from stridecheck.programs.durations import format_duration, format_pace
 
 __all__ = [
+    "PAIN_MODELS",
     "STEP_KINDS",
     "ConcreteStep",
     "Program",
+    "ProgressionRules",
     "Repeat",
     "Session",
     "Step",
@@ -291,6 +293,69 @@ class Session:
         return ", ".join(node.describe() for node in self.steps)
 
 
+#: Pain-monitoring models a ``[progression]`` table may name as its starting point.
+PAIN_MODELS: tuple[str, ...] = ("silbernagel-2007", "none")
+
+
+@dataclass(frozen=True)
+class ProgressionRules:
+    """When a week is ready for progression (the optional ``[progression]`` table).
+
+    The defaults are the pain-monitoring model of Silbernagel et al. (Am J
+    Sports Med 2007;35:897-906), offered as a sensible starting point, not as
+    a rule of this programme's authors: pain during and after exercise allowed
+    up to 5 of 10 (50 on the 0-100 visual analogue scale), settled by the next
+    morning (here: before the next session), and not rising from week to week.
+    ``model = "none"`` switches the pain rules off unless set one by one.
+
+    Attributes
+    ----------
+    model
+        ``"silbernagel-2007"`` (default) or ``"none"``: where the pain defaults
+        come from.
+    min_sessions_completed
+        Sessions completed (score >= 80) a week needs; ``None``: two thirds of
+        the week's prescribed sessions, rounded up (2 of 3).
+    max_pain_after
+        Highest pain after a session that still allows progression, 0-100
+        (``None``: no limit). [0-100 VAS]
+    pain_settled
+        Pain before the next session must be back at or below the pain before
+        the session (the "settled by the next morning" rule, with the next
+        session's pain-before as the morning's value).
+    pain_not_rising
+        The week's highest pain after a session must not exceed the previous
+        week's.
+    adverse_event_blocks
+        An adverse event blocks progression: its week is never ready, and later
+        weeks only once a coach has recorded a clearance note after it.
+    """
+
+    model: str = "silbernagel-2007"
+    min_sessions_completed: int | None = None
+    max_pain_after: float | None = 50.0
+    pain_settled: bool = True
+    pain_not_rising: bool = True
+    adverse_event_blocks: bool = True
+
+    @classmethod
+    def for_model(cls, model: str) -> ProgressionRules:
+        """The defaults of a pain model (``"silbernagel-2007"`` or ``"none"``)."""
+        if model == "none":
+            return cls(
+                model="none", max_pain_after=None, pain_settled=False, pain_not_rising=False
+            )
+        if model != "silbernagel-2007":
+            raise ValueError(f"unknown pain model {model!r}; choose {', '.join(PAIN_MODELS)}")
+        return cls()
+
+    def sessions_needed(self, prescribed: int) -> int:
+        """Sessions completed a week of ``prescribed`` sessions needs to be ready."""
+        if self.min_sessions_completed is not None:
+            return min(self.min_sessions_completed, max(prescribed, 1))
+        return max(1, -(-2 * prescribed // 3))
+
+
 @dataclass(frozen=True)
 class Program:
     """A prescribed program: named sessions, usually organised by weeks.
@@ -311,6 +376,9 @@ class Program:
         Declared number of weeks (``None``: not declared; see :attr:`n_weeks`).
     sessions_per_week
         Declared sessions per week, if any.
+    progression
+        The ``[progression]`` table, when the file has one (``None``: the
+        defaults of :class:`ProgressionRules`).
     """
 
     name: str
@@ -320,6 +388,12 @@ class Program:
     source: str | None = None
     weeks: int | None = None
     sessions_per_week: int | None = None
+    progression: ProgressionRules | None = None
+
+    @property
+    def progression_rules(self) -> ProgressionRules:
+        """The rules in force: the file's ``[progression]`` table or the defaults."""
+        return self.progression if self.progression is not None else ProgressionRules()
 
     def session(self, session_id: str) -> Session:
         """The session with this id.

@@ -21,6 +21,18 @@ pace first); or ``repeat = N`` with nested ``steps``. Sessions may also carry
 ``day`` (1-7), ``name`` and ``notes``; the program ``description``,
 ``source``, ``weeks`` and ``sessions_per_week``.
 
+An optional ``[progression]`` table says when a week is ready for
+progression (see :class:`~stridecheck.programs.model.ProgressionRules`; every
+key optional)::
+
+    [progression]
+    model = "silbernagel-2007"      # pain-monitoring defaults, or "none"
+    min_sessions_completed = 2      # per week (default: two thirds, rounded up)
+    max_pain_after = 50             # 0-100 visual analogue scale (false: no limit)
+    pain_settled = true             # pain back to its level before the next session
+    pain_not_rising = true          # week's highest pain not above last week's
+    adverse_event_blocks = true     # until a coach records a clearance note
+
 Every problem is a :class:`~stridecheck.errors.ProgramError` naming the file,
 the line and the problem.
 """
@@ -38,7 +50,16 @@ from typing import Any
 from stridecheck.errors import ProgramError
 from stridecheck.programs._locate import SourceMap
 from stridecheck.programs.durations import format_duration, parse_duration, parse_pace
-from stridecheck.programs.model import Program, Repeat, Session, Step, StepNode, Targets
+from stridecheck.programs.model import (
+    PAIN_MODELS,
+    Program,
+    ProgressionRules,
+    Repeat,
+    Session,
+    Step,
+    StepNode,
+    Targets,
+)
 
 __all__ = [
     "MAX_CONCRETE_STEPS",
@@ -62,6 +83,15 @@ _PROGRAM_KEYS = (
     "weeks",
     "sessions_per_week",
     "sessions",
+    "progression",
+)
+_PROGRESSION_KEYS = (
+    "model",
+    "min_sessions_completed",
+    "max_pain_after",
+    "pain_settled",
+    "pain_not_rising",
+    "adverse_event_blocks",
 )
 _SESSION_KEYS = ("id", "week", "day", "name", "notes", "steps")
 _STEP_KEYS = ("run", "walk", "name", "hr_bpm", "pace_per_km")
@@ -220,6 +250,78 @@ class _Validator:
             source=self.text(data, "source", self.top_line("source"), "program"),
             weeks=weeks,
             sessions_per_week=per_week,
+            progression=self.progression(data.get("progression", None), "progression" in data),
+        )
+
+    # -- progression ----------------------------------------------------------
+
+    def progression_line(self, key: str | None = None) -> int | None:
+        if self.map is None:
+            return None
+        return self.map.table_key("progression", key)
+
+    def progression(self, raw: object, present: bool) -> ProgressionRules | None:
+        if not present:
+            return None
+        if not isinstance(raw, dict):
+            raise self.fail(
+                self.progression_line() or self.top_line("progression"),
+                "'progression' must be a table ([progression])",
+            )
+        for key in raw:
+            if key not in _PROGRESSION_KEYS:
+                raise self.fail(
+                    self.progression_line(key),
+                    f"unknown key {key!r} in [progression]; allowed: "
+                    + ", ".join(_PROGRESSION_KEYS),
+                )
+        model = raw.get("model", "silbernagel-2007")
+        if model not in PAIN_MODELS:
+            raise self.fail(
+                self.progression_line("model"),
+                f"[progression] model must be one of {', '.join(map(repr, PAIN_MODELS))}, "
+                f"got {model!r}",
+            )
+        base = ProgressionRules.for_model(str(model))
+        needed = self.count(
+            raw,
+            "min_sessions_completed",
+            self.progression_line("min_sessions_completed"),
+            "[progression]",
+        )
+        pain: float | None = base.max_pain_after
+        if "max_pain_after" in raw:
+            value = raw["max_pain_after"]
+            if value is False:
+                pain = None
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= float(value) <= 100
+            ):
+                raise self.fail(
+                    self.progression_line("max_pain_after"),
+                    "[progression] max_pain_after must be a number from 0 to 100 (visual "
+                    f"analogue scale; 50 = 5 of 10) or false, got {value!r}",
+                )
+            else:
+                pain = float(value)
+        flags: dict[str, bool] = {}
+        for key in ("pain_settled", "pain_not_rising", "adverse_event_blocks"):
+            value = raw.get(key, getattr(base, key))
+            if not isinstance(value, bool):
+                raise self.fail(
+                    self.progression_line(key),
+                    f"[progression] {key} must be true or false, got {value!r}",
+                )
+            flags[key] = value
+        return ProgressionRules(
+            model=base.model,
+            min_sessions_completed=needed,
+            max_pain_after=pain,
+            pain_settled=flags["pain_settled"],
+            pain_not_rising=flags["pain_not_rising"],
+            adverse_event_blocks=flags["adverse_event_blocks"],
         )
 
     # -- session ------------------------------------------------------------
@@ -472,6 +574,19 @@ def dumps_program(program: Program, *, header: str | None = None) -> str:
         value = getattr(program, key)
         if value is not None:
             lines.append(f"{key} = {value}")
+    if program.progression is not None:
+        rules = program.progression
+        lines.append("")
+        lines.append("[progression]")
+        lines.append(f"model = {_string(rules.model)}")
+        if rules.min_sessions_completed is not None:
+            lines.append(f"min_sessions_completed = {rules.min_sessions_completed}")
+        if rules.max_pain_after is not None:
+            lines.append(f"max_pain_after = {float(rules.max_pain_after)!r}")
+        else:
+            lines.append("max_pain_after = false")
+        for key in ("pain_settled", "pain_not_rising", "adverse_event_blocks"):
+            lines.append(f"{key} = {'true' if getattr(rules, key) else 'false'}")
     for session in program.sessions:
         lines.append("")
         lines.append("[[sessions]]")

@@ -178,6 +178,7 @@ _SOURCES: tuple[tuple[str, str], ...] = (
     ("segment/notes.py", "python"),
     ("compliance/methods.py", "python"),
     ("compliance/explain.py", "python"),
+    ("compliance/progression.py", "python"),
     ("report/**.py", "python"),
     ("web/**.py", "python"),
     ("report/templates/**.html", "jinja2.ext:babel_extract"),

@@ -36,6 +36,12 @@ Version 2
 (:func:`stridecheck.messages.to_json`), so reports word it in their language;
 ``NULL`` for analyses stored by version 1 (reports then read the English text
 back, :func:`stridecheck.segment.methods.parse_methods_text`).
+
+Session-note clearance
+----------------------
+``session_notes.clearance``: 1 when the note is a coach's clearance after an
+adverse event (progression is blocked until one is recorded after the event);
+0 for every note stored before.
 """
 
 from __future__ import annotations
@@ -139,8 +145,13 @@ _V2 = """
 ALTER TABLE analyses ADD COLUMN methods_json TEXT;
 """
 
+_NOTE_CLEARANCE = """
+ALTER TABLE session_notes ADD COLUMN clearance INTEGER NOT NULL DEFAULT 0
+    CHECK (clearance IN (0, 1));
+"""
+
 #: The migrations, in order; migration ``n`` (1-based) produces ``user_version = n``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _NOTE_CLEARANCE)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -556,8 +556,13 @@ class Store:
         rpe: int | None = None,
         adverse_event: bool = False,
         text: str = "",
+        clearance: bool = False,
     ) -> int:
         """Record a session note for an enrolled athlete; return its id.
+
+        ``clearance`` marks a coach's clearance after an adverse event (it needs
+        a text saying who cleared and why); progression stays blocked until one
+        is recorded after the event.
 
         Raises
         ------
@@ -566,6 +571,8 @@ class Store:
             enrolled program, or values out of range (see :func:`validate_note`).
         """
         validate_note(pain_before, pain_after, rpe, text)
+        if clearance and not text.strip():
+            raise InputError("--clear", "a clearance needs a text: who cleared it and why")
         athlete = self.athlete(athlete_name)
         enrolment = self.current_enrolment(athlete.id)
         if enrolment is None:
@@ -582,8 +589,8 @@ class Store:
         with transaction(self.conn):
             cursor = self.conn.execute(
                 "INSERT INTO session_notes (athlete_id, enrolment_id, session_id, pain_before,"
-                " pain_after, rpe, adverse_event, text, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " pain_after, rpe, adverse_event, text, created_at, clearance)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     athlete.id,
                     enrolment.id,
@@ -594,6 +601,7 @@ class Store:
                     int(adverse_event),
                     text.strip(),
                     _now(),
+                    int(clearance),
                 ),
             )
         return int(cursor.lastrowid or 0)
@@ -601,10 +609,11 @@ class Store:
     def notes_frame(self, athlete_id: int) -> pd.DataFrame:
         """The athlete's session notes, oldest first."""
         frame = pd.read_sql_query(
-            "SELECT id, session_id, pain_before, pain_after, rpe, adverse_event, text, created_at"
-            " FROM session_notes WHERE athlete_id = ? ORDER BY created_at, id",
+            "SELECT id, session_id, pain_before, pain_after, rpe, adverse_event, text, created_at,"
+            " clearance FROM session_notes WHERE athlete_id = ? ORDER BY created_at, id",
             self.conn,
             params=(athlete_id,),
         )
         frame["adverse_event"] = frame["adverse_event"].astype(bool)
+        frame["clearance"] = frame["clearance"].astype(bool)
         return frame
