@@ -53,7 +53,14 @@ def test_adherence_json(files):
     assert summary["sessions_done"] == 2
     assert summary["sessions_completed"] == 2
     assert summary["adherence_pct"] == pytest.approx(100 * 2 / 6, abs=0.01)
-    assert summary["interruptions"] == 1  # W2S1 walked, W2S2 and W2S3 missed
+    # W2S1 walked (attended, not done), W2S2 and W2S3 missed: no interruption (#17)
+    assert summary["interruptions"] == 0
+    assert summary["longest_not_done_run"] == 3
+    assert summary["sessions_attended"] == 4
+    assert summary["attendance_pct"] == pytest.approx(100 * 4 / 6, abs=0.01)
+    assert 0 < summary["rdi_pct"] < 100
+    assert summary["prescribed_run_min"] > summary["performed_run_min"] > 0
+    assert summary["progression_reason_last"].startswith("Not ready to progress:")
     assert summary["weekly_run_km"] > 0
     statuses = [s["status"] for s in doc["sessions"][:6]]
     assert statuses == [
@@ -61,7 +68,11 @@ def test_adherence_json(files):
     ]  # fmt: skip
     assert doc["sessions"][6]["status"] == "upcoming"
     assert doc["weeks"][0]["progression_ready"] is True
+    assert doc["weeks"][0]["progression_reason"].startswith("Ready to progress: 2 of 3")
     assert doc["weeks"][1]["progression_ready"] is False
+    assert "0 of 3 sessions completed (2 needed)" in doc["weeks"][1]["progression_reason"]
+    assert [s["attended"] for s in doc["sessions"][:6]] == [True] * 4 + [False] * 2
+    assert doc["weeks"][1]["attended"] == 1
     assert doc["sessions"][0]["activity"] == "0-W1S1.fit"
 
 
@@ -69,7 +80,8 @@ def test_adherence_tables(files):
     result = runner.invoke(app, _args(files))
     assert result.exit_code == 0, result.output
     assert "adherence 33% (2 of 6 sessions done, 2 completed)" in result.stdout
-    assert "interruptions (3+ sessions missed in a row): 1" in result.stdout
+    assert "interruptions (3+ sessions missed in a row): 0" in result.stdout
+    assert "attendance 67% (4 of 6 sessions attended)" in result.stdout
     assert "W1S2" in result.stdout
 
 

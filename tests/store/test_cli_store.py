@@ -180,7 +180,12 @@ def test_cohort_command(
         "weekly.parquet",
         "participants.parquet",
         "errors.parquet",
+        "interruptions.parquet",
+        "consort.parquet",
+        "datapackage.json",
     }
+    assert "datapackage.json" in res.output
+    out = tmp_path / "tables-csv"  # one data package (datapackage.json) per folder
     res = runner.invoke(app, ["cohort", str(cohort_dir), "--out", str(out), "--workers", "1"])
     # without --program, p01 and p02 (whose enrollment.toml names none) are errors
     assert res.exit_code == 0, res.output

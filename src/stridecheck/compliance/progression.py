@@ -13,7 +13,8 @@ harder (:class:`~stridecheck.programs.model.ProgressionRules`):
   ready until a coach has recorded a clearance note after the event.
 
 Safety rules (adverse events, pain above the limit) decide as soon as the note
-is there; the session count only once the week's sessions are all due. Every
+is there (in a week with a session due); the session count only once the
+week's sessions are all due. Every
 week gets its reasons as translatable text (:mod:`stridecheck.messages`), so
 "ready" or "not ready" always says why.
 """
@@ -89,6 +90,13 @@ def _float(value: Any) -> float:
     return number
 
 
+def _flag(value: Any) -> bool:
+    """A yes / no field of a note: missing (``None``, NaN) is no."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
 def notes_table(notes: pd.DataFrame | Iterable[Any] | None) -> pd.DataFrame:
     """Session notes as a table with :data:`NOTE_COLUMNS`, oldest first.
 
@@ -118,8 +126,8 @@ def notes_table(notes: pd.DataFrame | Iterable[Any] | None) -> pd.DataFrame:
                 "session_id": str(rec.get("session_id")),
                 "pain_before": _float(rec.get("pain_before")),
                 "pain_after": _float(rec.get("pain_after")),
-                "adverse_event": bool(rec.get("adverse_event") or False),
-                "clearance": bool(rec.get("clearance") or False),
+                "adverse_event": _flag(rec.get("adverse_event")),
+                "clearance": _flag(rec.get("clearance")),
                 "created_at": stamp,
                 "_position": position,
             }
@@ -280,8 +288,11 @@ def assess_weeks(
         if math.isfinite(week_pain):
             previous_pain = week_pain
         # safety decides at once; the session count only once the whole week is due
+        # (a week none of whose sessions is due yet is not judged)
         ready: bool | None = None
-        if safety or (blocks and over):
+        if due == 0:
+            ready = None
+        elif safety or (blocks and over):
             ready = False
         elif over and not blocks:
             ready = True
@@ -299,6 +310,7 @@ def assess_weeks(
                     due=due,
                     prescribed=prescribed,
                 ),
+                *safety,
                 *fine,
             ]
         out.append(

@@ -154,6 +154,10 @@ def _session_report(
         date=rec["date"],
         status=status,
         prescribed=_prescribed(program, session_id, result),
+        attended=bool(rec.get("attended", False)),
+        adverse_event=bool(rec.get("adverse_event", False)),
+        performed_run_min=_float(rec.get("performed_run_min", 0.0)),
+        prescribed_run_min=_float(rec.get("prescribed_run_min", 0.0)),
     )
     scored = by_name.get(str(rec["activity"])) if rec["activity"] is not None else None
     if scored is None or result is None:
@@ -183,10 +187,11 @@ def _session_report(
     return entry
 
 
-def _week_rows(weeks: pd.DataFrame) -> list[WeekRow]:
+def _week_rows(weeks: pd.DataFrame, reasons: dict[int, Text] | None = None) -> list[WeekRow]:
     rows: list[WeekRow] = []
     for rec in weeks.to_dict(orient="records"):
         ready = rec["progression_ready"]
+        week = int(rec["week"])
         rows.append(
             WeekRow(
                 week=int(rec["week"]),
@@ -199,6 +204,10 @@ def _week_rows(weeks: pd.DataFrame) -> list[WeekRow]:
                 run_min=_float(rec["run_min"]),
                 run_km=_float(rec["run_km"]),
                 progression_ready=None if ready is None else bool(ready),
+                attended=int(rec.get("attended", 0)),
+                rdi_pct=_optional(rec.get("rdi_pct")),
+                adverse_events=int(rec.get("adverse_events", 0)),
+                progression_reason=(reasons or {}).get(week, rec.get("progression_reason")),
             )
         )
     return rows
@@ -267,7 +276,7 @@ def assemble(
     by_name = {item.name: item for item in items}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = adherence(program, start, items, as_of=as_of)
+        report = adherence(program, start, items, as_of=as_of, notes=list(notes))
     records: list[dict[str, Any]] = report.sessions.to_dict(orient="records")  # type: ignore[assignment]
     sessions = [_session_report(program, rec, report, by_name) for rec in records]
     week_of = {s.session_id: s.week for s in sessions}
@@ -283,7 +292,7 @@ def assemble(
         end_date=end,
         as_of=as_of,
         summary=dict(report.summary),
-        weeks=_week_rows(report.weeks),
+        weeks=_week_rows(report.weeks, report.progression_docs),
         sessions=sessions,
         notes=sorted(notes, key=lambda n: n.created_at),
         interruptions=_interruptions(report, week_of),
@@ -405,6 +414,7 @@ def _notes_from_frame(frame: pd.DataFrame) -> list[NoteEntry]:
                 rpe=None if rpe is None else int(rpe),
                 adverse_event=bool(rec.get("adverse_event")),
                 text=str(rec.get("text") or ""),
+                clearance=bool(rec.get("clearance") or False),
             )
         )
     return out

@@ -179,14 +179,32 @@ def weekly_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any]:
 
 
 def pain_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any] | None:
-    """Pain before / after (0-100) and RPE (6-20) per note; adverse events marked.
+    """Pain before / after (0-100) and RPE (6-20) per note; adverse events always marked.
 
-    Returns ``None`` when no note carries pain or RPE.
+    Every note flagging an adverse event is drawn as a red dashed rule (with a
+    red point at the top of the pain panel), whether or not it gives pain or
+    RPE; a coach's clearance is a green rule. Returns ``None`` only when no
+    note carries pain, RPE, an adverse event or a clearance.
     """
     session = lang.gettext("Session")
     rows: list[dict[str, Any]] = []
+    marks: list[dict[str, Any]] = []
+    labels: list[str] = []
     for order, note in enumerate(data.notes):
         label = f"{note.session_id} ({order + 1})"
+        shown = len(rows) + len(marks)
+        if note.adverse_event or note.clearance:
+            marks.append(
+                {
+                    "note": label,
+                    "order": order,
+                    "what": lang.gettext("Adverse event")
+                    if note.adverse_event
+                    else lang.gettext("Cleared by the coach"),
+                    "value": 100.0,
+                    "text": note.text,
+                }
+            )
         for measure, value in (
             (lang.gettext("Pain before"), note.pain_before),
             (lang.gettext("Pain after"), note.pain_after),
@@ -213,19 +231,20 @@ def pain_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any] | None:
                     "adverse": note.adverse_event,
                 }
             )
-    if not rows:
+        if len(rows) + len(marks) > shown:
+            labels.append(label)
+    if not rows and not marks:
         return None
-    frame = pd.DataFrame(rows)
-    note_order = [str(n) for n in dict.fromkeys(frame.sort_values("order")["note"])]
-    x = alt.X("note:N", sort=note_order, title=session, axis=alt.Axis(labelAngle=-30))
-    pain = (
+    columns = ["note", "order", "measure", "value", "panel", "adverse"]
+    frame = pd.DataFrame(rows, columns=columns)
+    x = alt.X("note:N", sort=labels, title=session, axis=alt.Axis(labelAngle=-30))
+    pain_scale = alt.Scale(domain=[0, 100])
+    pain: alt.Chart | alt.LayerChart = (
         alt.Chart(frame[frame["panel"] == "pain"])
         .mark_line(point=True)
         .encode(
             x=x,
-            y=alt.Y(
-                "value:Q", title=lang.gettext("Pain [0-100]"), scale=alt.Scale(domain=[0, 100])
-            ),
+            y=alt.Y("value:Q", title=lang.gettext("Pain [0-100]"), scale=pain_scale),
             color=alt.Color("measure:N", title=None),
         )
         .properties(width=280, height=150)
@@ -239,14 +258,32 @@ def pain_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any] | None:
         )
         .properties(width=280, height=150)
     )
-    adverse = frame[frame["adverse"]].drop_duplicates("note")
-    if len(adverse):
-        marks = (
-            alt.Chart(adverse)
-            .mark_rule(color="#c0392b", strokeDash=[4, 3], strokeWidth=2)
-            .encode(x=x, tooltip=[alt.Tooltip("note:N", title=lang.gettext("Adverse event"))])
+    if marks:
+        events = pd.DataFrame(marks)
+        colour = alt.Color(
+            "what:N",
+            title=None,
+            scale=alt.Scale(
+                domain=[lang.gettext("Adverse event"), lang.gettext("Cleared by the coach")],
+                range=["#c0392b", "#1e8449"],
+            ),
         )
-        pain = alt.layer(pain, marks)
+        tooltip = [
+            alt.Tooltip("what:N", title=lang.gettext("Note")),
+            alt.Tooltip("note:N", title=session),
+            alt.Tooltip("text:N", title=lang.gettext("Text")),
+        ]
+        rules = (
+            alt.Chart(events)
+            .mark_rule(strokeDash=[4, 3], strokeWidth=2)
+            .encode(x=x, color=colour, tooltip=tooltip)
+        )
+        dots = (
+            alt.Chart(events)
+            .mark_point(shape="triangle-down", size=120, filled=True)
+            .encode(x=x, y=alt.Y("value:Q", scale=pain_scale), color=colour, tooltip=tooltip)
+        )
+        pain = alt.layer(pain, rules, dots).resolve_scale(color="independent")
     return _spec(alt.hconcat(pain, rpe), lang)
 
 

@@ -7,7 +7,8 @@ catalogs.
 
 Rules (most important first):
 
-- ``adverse``: a note flags an adverse event (alert);
+- ``adverse``: a note flags an adverse event not yet cleared by a coach (alert);
+  ``adverse_cleared``: one a coach has cleared (warning);
 - ``interruption``: 3 or more prescribed sessions in a row not done
   (Nilsen et al. 2018) (alert);
 - ``pain_rise``: pain after a session at least :data:`PAIN_RISE` points above
@@ -15,8 +16,9 @@ Rules (most important first):
 - ``low_adherence`` / ``good_adherence``: adherence below / at least
   :data:`ADHERENCE_TARGET_PCT` (warning / good);
 - ``missed_week``: sessions missed in a week outside any interruption (info);
-- ``ready`` / ``not_ready``: progression readiness of the last assessed week
-  (good / warning);
+- ``ready`` / ``not_ready``: progression readiness of the last assessed week by
+  the program's progression rules, with the reasons in words (good / warning;
+  ``alert`` when an adverse event or pain blocks it);
 - ``no_activity``: nothing recorded yet (info).
 """
 
@@ -47,12 +49,19 @@ def _interrupted_sessions(data: AthleteReportData) -> set[str]:
     return out
 
 
+def _week_ids(data: AthleteReportData, week: int) -> set[str]:
+    return {s.session_id for s in data.sessions if s.week == week}
+
+
 def derive_findings(data: AthleteReportData) -> list[Finding]:
     """The findings of one athlete's report, most important first."""
     found: list[Finding] = []
-    for note in data.notes:
+    for i, note in enumerate(data.notes):
         if note.adverse_event:
-            found.append(Finding("adverse", "alert", {"session": note.session_id}))
+            if any(n.clearance for n in data.notes[i + 1 :]):
+                found.append(Finding("adverse_cleared", "warning", {"session": note.session_id}))
+            else:
+                found.append(Finding("adverse", "alert", {"session": note.session_id}))
     for item in data.interruptions:
         found.append(
             Finding(
@@ -97,11 +106,20 @@ def derive_findings(data: AthleteReportData) -> list[Finding]:
     assessed = [w for w in data.weeks if w.progression_ready is not None]
     if assessed:
         last = assessed[-1]
-        values = {"week": last.week, "completed": last.completed, "prescribed": last.prescribed}
+        values: dict[str, Any] = {
+            "week": last.week,
+            "completed": last.completed,
+            "prescribed": last.prescribed,
+        }
+        if last.progression_reason is not None:
+            values["reason"] = last.progression_reason
         if last.progression_ready:
             found.append(Finding("ready", "good", values))
         else:
-            found.append(Finding("not_ready", "warning", values))
+            unsafe = last.adverse_events > 0 or any(
+                n.adverse_event for n in data.notes if n.session_id in _week_ids(data, last.week)
+            )
+            found.append(Finding("not_ready", "alert" if unsafe else "warning", values))
     if not any(s.has_activity for s in data.sessions):
         found.append(Finding("no_activity", "info", {}))
     return sorted(found, key=lambda f: _ORDER[f.severity])
@@ -113,6 +131,8 @@ def finding_text(
     ngettext: Callable[[str, str, int], str],
     number: Callable[[float], str],
     percent: Callable[[float], str],
+    *,
+    render: Callable[[Any], str] | None = None,
 ) -> str:
     """Word one finding in the report's language.
 
@@ -125,11 +145,19 @@ def finding_text(
     number, percent
         Locale formatters for plain numbers and percentages (``percent(70.0)``
         gives ``"70 %"`` or ``"70 %"`` as the locale writes it).
+    render
+        Words generated text (:mod:`stridecheck.messages`) in the language: the
+        progression reasons of ``ready`` / ``not_ready`` (without it, the
+        session count alone).
     """
     v: dict[str, Any] = finding.values
     code = finding.code
     if code == "adverse":
         return gettext("Adverse event reported for session %(session)s.") % v
+    if code == "adverse_cleared":
+        return gettext("Adverse event reported for session %(session)s, cleared by a coach.") % v
+    if code in ("ready", "not_ready") and render is not None and v.get("reason") is not None:
+        return gettext("Week %(week)d:") % v + " " + render(v["reason"])
     if code == "interruption":
         n = int(v["n"])
         if v["week"] == v["last_week"]:

@@ -119,10 +119,15 @@ class Lang:
         return format_date(value, format=fmt, locale=self.locale)
 
     def datetime(self, value: dt.datetime | None, fmt: str = "medium") -> str:
-        """A date and time (UTC) in the locale's format (``-`` when missing)."""
+        """A date and time in the locale's format, its time zone named (``-`` when missing).
+
+        Times are shown in UTC and labelled so (``"7 Jan 2026, 07:00:00 UTC"``):
+        the readers do not keep the activity's local time zone.
+        """
         if value is None:
             return "-"
-        return format_datetime(value, format=fmt, tzinfo=dt.UTC, locale=self.locale)
+        text = format_datetime(value, format=fmt, tzinfo=dt.UTC, locale=self.locale)
+        return f"{text} UTC"
 
     def duration(self, seconds: float | None) -> str:
         """A duration as ``M:SS`` or ``H:MM:SS`` (``-`` when missing). [s]"""

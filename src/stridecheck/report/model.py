@@ -165,6 +165,12 @@ class SessionReport:
         Plain-language findings of the compliance scoring, as translatable text
         (:mod:`stridecheck.messages`; plain English for results stored before
         reason trees), worded in the report's language.
+    attended
+        An activity of at least the minimum moving time was matched to it.
+    adverse_event
+        A note reports an adverse event for this session (shown first, in red).
+    performed_run_min, prescribed_run_min
+        Running time done (matched activity) and prescribed. [min]
     """
 
     session_id: str
@@ -185,6 +191,10 @@ class SessionReport:
     intervals: list[DetectedInterval] = field(default_factory=list)
     traces: list[TraceSample] = field(default_factory=list)
     reasons: list[Text] = field(default_factory=list)
+    attended: bool = False
+    adverse_event: bool = False
+    performed_run_min: float = 0.0
+    prescribed_run_min: float = 0.0
 
     @property
     def has_activity(self) -> bool:
@@ -217,8 +227,18 @@ class WeekRow:
     run_km
         Detected running distance of the week's activities. [km]
     progression_ready
-        At least two thirds of the week's sessions completed (``None`` while
-        the week is not over).
+        Ready to progress by the program's progression rules (``None`` while
+        the week is not over and nothing unsafe was reported); never True for a
+        week with an adverse event.
+    attended
+        Sessions attended (an activity of at least the minimum moving time).
+    rdi_pct
+        Relative dose intensity: running time done / prescribed (``None``
+        without sessions due). [%]
+    adverse_events
+        Adverse events reported for the week's sessions.
+    progression_reason
+        Why the week is or is not ready, translatable (``None``: not known).
     """
 
     week: int
@@ -231,6 +251,10 @@ class WeekRow:
     run_min: float
     run_km: float
     progression_ready: bool | None
+    attended: int = 0
+    rdi_pct: float | None = None
+    adverse_events: int = 0
+    progression_reason: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +275,8 @@ class NoteEntry:
         True when an adverse event was flagged.
     text
         Free text.
+    clearance
+        A coach's clearance after an adverse event.
     """
 
     session_id: str
@@ -260,6 +286,7 @@ class NoteEntry:
     rpe: int | None = None
     adverse_event: bool = False
     text: str = ""
+    clearance: bool = False
 
 
 @dataclass(frozen=True)
@@ -362,11 +389,21 @@ class AthleteReportData:
         return sum(1 for n in self.notes if n.adverse_event)
 
     @property
+    def adverse_events_uncleared(self) -> int:
+        """Adverse events with no coach's clearance note after them."""
+        count = 0
+        for i, note in enumerate(self.notes):
+            if note.adverse_event and not any(n.clearance for n in self.notes[i + 1 :]):
+                count += 1
+        return count
+
+    @property
     def traffic_light(self) -> TrafficLight:
-        """Overall signal: red for an adverse event, an interruption or adherence < 50 %;
-        amber for adherence < 70 % (ASTEROID's mean) or a warning finding; else green."""
+        """Overall signal: red for an adverse event not yet cleared by a coach, an
+        interruption or adherence < 50 %; amber for adherence < 70 % (ASTEROID's mean) or
+        a warning finding (a cleared adverse event among them); else green."""
         pct = self.adherence_pct
-        if self.adverse_events or self.interruptions or (pct is not None and pct < 50.0):
+        if self.adverse_events_uncleared or self.interruptions or (pct is not None and pct < 50.0):
             return "red"
         if (pct is not None and pct < 70.0) or any(
             f.severity in ("warning", "alert") for f in self.findings

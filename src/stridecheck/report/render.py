@@ -118,7 +118,9 @@ def make_environment(lang: Lang, extra_dirs: Sequence[Path] = ()) -> jinja2.Envi
     env.globals["version"] = __version__
 
     def word(finding: Finding) -> str:
-        return finding_text(finding, lang.gettext, lang.ngettext, lang.number, lang.percent)
+        return finding_text(
+            finding, lang.gettext, lang.ngettext, lang.number, lang.percent, render=lang.render
+        )
 
     env.globals["finding_text"] = word
     return env

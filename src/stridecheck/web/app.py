@@ -11,7 +11,8 @@ Routes
 ``GET /athletes/{name}``                   adherence, grid, findings, weekly charts, upload form
 ``GET /athletes/{name}/sessions/{sid}``    one session: timeline, notes, note form
 ``POST /athletes/{name}/upload``           one activity file (size-limited, validated)
-``POST /athletes/{name}/sessions/{sid}/notes``  pain before / after, RPE, adverse event, text
+``POST /athletes/{name}/sessions/{sid}/notes``  pain before / after, RPE, adverse event,
+                                           a coach's clearance, text
 ``GET /static/vega.js``                    Vega, Vega-Lite and Vega-Embed
 """
 
@@ -290,7 +291,7 @@ def create_app(config: WebConfig) -> FastAPI:
     @app.post("/athletes/{name}/sessions/{session_id}/notes", response_class=HTMLResponse)
     async def add_note(request: Request, name: str, session_id: str) -> Response:
         back = f"/athletes/{quote(name, safe='')}/sessions/{quote(session_id, safe='')}"
-        form = await request.form(max_files=0, max_fields=8)
+        form = await request.form(max_files=0, max_fields=9)
         if not csrf_ok(request, form):
             return message(
                 request, _("Refused: the form has expired; reload the page."), 403, back
@@ -300,7 +301,15 @@ def create_app(config: WebConfig) -> FastAPI:
             pain_after = _optional_float(form.get("pain_after"), _("Pain after"), lang)
             rpe = _optional_int(form.get("rpe"), _("RPE"), lang)
             text = str(form.get("text") or "")[:2000]
+            clearance = form.get("clearance") == "on"
+            adverse = form.get("adverse") == "on"
             _check_note(pain_before, pain_after, rpe, text, lang)
+            if clearance and adverse:
+                raise InputError(
+                    _("Note"), _("a note is either an adverse event or a clearance, not both")
+                )
+            if clearance and not text.strip():
+                raise InputError(_("Note"), _("a clearance needs a text: who cleared it and why"))
         except StrideCheckError as exc:
             return message(
                 request, _("The note was not saved: %(reason)s") % {"reason": str(exc)}, 400, back
@@ -313,8 +322,9 @@ def create_app(config: WebConfig) -> FastAPI:
                     pain_before=pain_before,
                     pain_after=pain_after,
                     rpe=rpe,
-                    adverse_event=form.get("adverse") == "on",
+                    adverse_event=adverse,
                     text=text,
+                    clearance=clearance,
                 )
         except StrideCheckError as exc:
             reason = problem(name, exc, session_id)
