@@ -248,3 +248,47 @@ def test_dns_rebinding_is_refused(web_db: Path) -> None:
     assert TestClient(application, base_url="http://evil.example:8000").get("/").status_code == 400
     assert TestClient(application, base_url="http://localhost:8000").get("/").status_code == 200
     assert TestClient(application, base_url="http://[::1]:8000").get("/").status_code == 200
+
+
+def test_adverse_event_and_coach_clearance_from_the_dashboard(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from report_helpers import write_store
+
+    db = write_store(tmp_path_factory.mktemp("ae"), {"Cy": ("W1S1", "W1S2", "W1S3")})
+    client = _local(create_app(WebConfig(db=db)))
+    csrf = _csrf(client.get("/athletes/Cy").text)
+    assert re.findall(r'data-ready="([^"]+)"', client.get("/athletes/Cy").text) == ["yes"]
+    note = client.post(
+        "/athletes/Cy/sessions/W1S2/notes",
+        data={"csrf": csrf, "adverse": "on", "text": "fell on ice"},
+    )
+    assert note.status_code == 200
+    assert 'data-testid="adverse-event"' in note.text  # the session card, first
+    page = client.get("/athletes/Cy").text
+    assert re.findall(r'data-ready="([^"]+)"', page) == ["no"]
+    assert 'data-adverse="yes"' in page
+    assert "Not ready to progress: adverse event reported for session W1S2" in page
+    session = client.get("/athletes/Cy/sessions/W1S2").text
+    assert 'data-testid="clearance"' in session
+    refused = client.post(
+        "/athletes/Cy/sessions/W1S2/notes", data={"csrf": csrf, "clearance": "on"}
+    )
+    assert refused.status_code == 400 and "who cleared it and why" in _error(refused.text)
+    both = client.post(
+        "/athletes/Cy/sessions/W1S2/notes",
+        data={"csrf": csrf, "clearance": "on", "adverse": "on", "text": "x"},
+    )
+    assert both.status_code == 400 and "not both" in _error(both.text)
+    ok = client.post(
+        "/athletes/Cy/sessions/W1S2/notes",
+        data={"csrf": csrf, "clearance": "on", "text": "physio: fine to go on"},
+    )
+    assert ok.status_code == 200 and "cleared by the coach" in ok.text
+    with Store.open(db) as store:
+        notes = store.notes_frame(store.athlete("Cy").id)
+    assert notes["clearance"].tolist() == [False, True]
+    # its own week is still not ready; the coach's clearance shows on the athlete's page
+    page = client.get("/athletes/Cy").text
+    assert re.findall(r'data-ready="([^"]+)"', page) == ["no"]
+    assert "cleared by a coach" in page

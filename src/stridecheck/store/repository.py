@@ -570,9 +570,9 @@ class Store:
             Unknown athlete, athlete not enrolled, a session id not in the
             enrolled program, or values out of range (see :func:`validate_note`).
         """
-        validate_note(pain_before, pain_after, rpe, text)
         if clearance and not text.strip():
             raise InputError("--clear", "a clearance needs a text: who cleared it and why")
+        validate_note(pain_before, pain_after, rpe, text)
         athlete = self.athlete(athlete_name)
         enrolment = self.current_enrolment(athlete.id)
         if enrolment is None:

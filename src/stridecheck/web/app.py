@@ -303,13 +303,13 @@ def create_app(config: WebConfig) -> FastAPI:
             text = str(form.get("text") or "")[:2000]
             clearance = form.get("clearance") == "on"
             adverse = form.get("adverse") == "on"
-            _check_note(pain_before, pain_after, rpe, text, lang)
             if clearance and adverse:
                 raise InputError(
                     _("Note"), _("a note is either an adverse event or a clearance, not both")
                 )
             if clearance and not text.strip():
                 raise InputError(_("Note"), _("a clearance needs a text: who cleared it and why"))
+            _check_note(pain_before, pain_after, rpe, text, lang)
         except StrideCheckError as exc:
             return message(
                 request, _("The note was not saved: %(reason)s") % {"reason": str(exc)}, 400, back

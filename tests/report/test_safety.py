@@ -1,0 +1,82 @@
+"""Safety first in every view: an adverse event shows on the card, the grid and the chart,
+its week is never "ready to progress", and a coach's clearance frees the later weeks (#17)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from report_helpers import simulated_athlete
+
+from stridecheck.report import AthleteReportData, NoteEntry
+from stridecheck.report.charts import pain_chart
+from stridecheck.report.i18n import get_lang
+from stridecheck.report.render import render_html
+
+FELL = NoteEntry("W2S2", dt.datetime(2026, 1, 14, 9, tzinfo=dt.UTC), adverse_event=True,
+                 text="fell on ice")  # fmt: skip
+CLEARED = NoteEntry("W2S2", dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC), clearance=True,
+                    text="GP: wrist bruised only")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fell() -> AthleteReportData:
+    return simulated_athlete("Cleo", notes=(FELL,))
+
+
+@pytest.fixture(scope="module")
+def cleared() -> AthleteReportData:
+    return simulated_athlete("Cleo", notes=(FELL, CLEARED))
+
+
+def _ready_cells(html: str) -> list[str]:
+    return re.findall(r'data-ready="([^"]+)"', html)
+
+
+def test_adverse_event_in_the_model_and_findings(fell: AthleteReportData) -> None:
+    assert fell.session("W2S2").status == "completed"  # done as prescribed, yet ...
+    assert fell.session("W2S2").adverse_event
+    assert [w.progression_ready for w in fell.weeks] == [True, False, False]
+    assert fell.weeks[1].adverse_events == 1
+    assert fell.traffic_light == "red"
+    assert fell.findings[0].code == "adverse" and fell.findings[0].severity == "alert"
+    last = next(f for f in fell.findings if f.code == "not_ready")
+    assert last.severity in ("warning", "alert")
+
+
+def test_report_shows_it_on_card_grid_and_chart(fell: AthleteReportData) -> None:
+    html = render_html([fell], interactive=True)
+    assert _ready_cells(html) == ["yes", "no", "no"]
+    assert html.count('data-adverse="yes"') == 1
+    card = html.split('data-session="W2S2"', 1)[1].split('<div class="session', 1)[0]
+    assert 'data-testid="adverse-event"' in card
+    assert "Adverse event reported for this session" in card
+    assert "Not ready to progress: adverse event reported for session W2S2" in html
+    assert "not yet cleared by a coach" in html
+    assert 'data-testid="adverse-uncleared"' in html
+    # the chart plots the event although the note gives no pain and no RPE
+    spec = pain_chart(fell, get_lang("en"))
+    assert spec is not None
+    assert "Adverse event" in json.dumps(spec)
+    # times say their time zone
+    assert re.search(r"\d{2}:\d{2}:\d{2} UTC", html)
+
+
+def test_clearance_frees_later_weeks_only(cleared: AthleteReportData) -> None:
+    assert [w.progression_ready for w in cleared.weeks] == [True, False, True]
+    assert cleared.traffic_light != "red" or cleared.interruptions
+    assert {f.code for f in cleared.findings} >= {"adverse_cleared"}
+    html = render_html([cleared], interactive=True)
+    assert _ready_cells(html) == ["yes", "no", "yes"]
+    assert "cleared by the coach" in html
+    spec = json.dumps(pain_chart(cleared, get_lang("en")))
+    assert "Cleared by the coach" in spec and "Adverse event" in spec
+
+
+def test_german_report_words_the_reasons(fell: AthleteReportData) -> None:
+    html = render_html([fell], lang="de", interactive=True)
+    assert "Nicht bereit zur Steigerung: unerwünschtes Ereignis zu Einheit W2S2" in html
+    assert "Bereit zur Steigerung: 3 von 3 Einheiten vollständig (2 nötig)" in html
+    assert "Not ready to progress" not in html
