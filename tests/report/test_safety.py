@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import pytest
 from report_helpers import simulated_athlete
@@ -80,3 +81,31 @@ def test_german_report_words_the_reasons(fell: AthleteReportData) -> None:
     assert "Nicht bereit zur Steigerung: unerwünschtes Ereignis zu Einheit W2S2" in html
     assert "Bereit zur Steigerung: 3 von 3 Einheiten vollständig (2 nötig)" in html
     assert "Not ready to progress" not in html
+
+
+def test_times_say_their_time_zone() -> None:
+    lang = get_lang("en")
+    when = dt.datetime(2026, 1, 5, 7, tzinfo=dt.UTC)
+    assert lang.datetime(when).endswith("07:00:00 UTC")
+    assert lang.local_datetime(when, 3600).endswith("08:00:00 UTC+01:00")
+    assert lang.local_datetime(when, -5 * 3600).endswith("02:00:00 UTC-05:00")
+    assert lang.local_datetime(when, None) == lang.datetime(when)
+    assert get_lang("de").local_datetime(when, 3600) == "05.01.2026, 08:00:00 UTC+01:00"
+
+
+def test_fit_local_time_reaches_the_session_card(corpus_dir: Path) -> None:
+    from stridecheck import read
+    from stridecheck.programs import Program, Session, Step
+    from stridecheck.report import athlete_data_from_activities
+
+    walk = next(corpus_dir.rglob("Walk.fit"), None)
+    if walk is None:
+        pytest.skip("Walk.fit not in the corpus")
+    activity = read(walk)
+    assert activity.meta.extra["utc_offset_s"] == -5 * 3600  # local_timestamp of the file
+    start = activity.start_time.date()
+    program = Program("walk", (Session("W1S1", (Step("walk", 600.0),), week=1),))
+    data = athlete_data_from_activities("Dee", program, start, [activity])
+    assert data.sessions[0].utc_offset_s == -5 * 3600
+    html = render_html([data], interactive=True)
+    assert "UTC-05:00" in html

@@ -409,6 +409,9 @@ def activity_from_messages(
     created = file_id.first("time_created")
     if isinstance(created, pd.Timestamp) and not pd.isna(created):
         meta.extra["time_created"] = created.to_pydatetime()
+    offset = _utc_offset_s(_Rows(msgs.frames.get("activity")))
+    if offset is not None:
+        meta.extra["utc_offset_s"] = offset  # local time of the activity (reports show it)
     return Activity(
         samples=samples,
         meta=meta,
@@ -418,6 +421,31 @@ def activity_from_messages(
         workout=_workout(msgs),
         rr_intervals=_rr_intervals(msgs, records),
     )
+
+
+#: FIT times count seconds from 1989-12-31 00:00 UTC; as a Unix time. [s]
+_FIT_EPOCH_S = 631065600
+
+
+def _utc_offset_s(activity: _Rows) -> int | None:
+    """The activity's UTC offset from its ``local_timestamp`` (whole quarter hours), or None."""
+    if "local_timestamp" not in activity or "timestamp" not in activity:
+        return None
+    local = activity.first("local_timestamp")
+    stamp = activity.first("timestamp")
+    if not isinstance(stamp, pd.Timestamp) or pd.isna(stamp) or isinstance(local, bool):
+        return None
+    try:
+        local_s = float(local)
+    except (TypeError, ValueError):
+        return None
+    if not np.isfinite(local_s) or local_s <= 0:
+        return None
+    offset = local_s - (stamp.timestamp() - _FIT_EPOCH_S)
+    quarter = round(offset / 900.0) * 900
+    if abs(offset - quarter) > 60 or abs(quarter) > 14 * 3600:
+        return None
+    return int(quarter)
 
 
 def _name(source_path: str | None) -> str:

@@ -183,6 +183,9 @@ def _session_report(
         else 0.0
     )
     entry.traces = _traces(scored.activity)
+    if scored.activity is not None:
+        offset = scored.activity.meta.extra.get("utc_offset_s")
+        entry.utc_offset_s = int(offset) if isinstance(offset, int | float) else None
     entry.reasons = list(result.reason_messages or result.reasons)
     return entry
 

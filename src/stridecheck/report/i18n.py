@@ -129,6 +129,24 @@ class Lang:
         text = format_datetime(value, format=fmt, tzinfo=dt.UTC, locale=self.locale)
         return f"{text} UTC"
 
+    def local_datetime(
+        self, value: dt.datetime | None, offset_s: float | None, fmt: str = "medium"
+    ) -> str:
+        """A time in the activity's local time zone, labelled (``"... UTC+01:00"``).
+
+        ``offset_s`` is the offset from UTC the file gave [s]; without one the
+        time is shown in UTC, labelled ``UTC`` (see :meth:`datetime`).
+        """
+        if value is None:
+            return "-"
+        if offset_s is None:
+            return self.datetime(value, fmt)
+        zone = dt.timezone(dt.timedelta(seconds=int(offset_s)))
+        text = format_datetime(value, format=fmt, tzinfo=zone, locale=self.locale)
+        sign = "+" if offset_s >= 0 else "-"
+        hours, rest = divmod(abs(int(offset_s)), 3600)
+        return f"{text} UTC{sign}{hours:02d}:{rest // 60:02d}"
+
     def duration(self, seconds: float | None) -> str:
         """A duration as ``M:SS`` or ``H:MM:SS`` (``-`` when missing). [s]"""
         if seconds is None or not math.isfinite(float(seconds)):

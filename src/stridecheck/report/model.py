@@ -171,6 +171,9 @@ class SessionReport:
         A note reports an adverse event for this session (shown first, in red).
     performed_run_min, prescribed_run_min
         Running time done (matched activity) and prescribed. [min]
+    utc_offset_s
+        The activity's local time zone as an offset from UTC, when the file
+        gives it (FIT ``local_timestamp``); ``None``: times are shown in UTC. [s]
     """
 
     session_id: str
@@ -195,6 +198,7 @@ class SessionReport:
     adverse_event: bool = False
     performed_run_min: float = 0.0
     prescribed_run_min: float = 0.0
+    utc_offset_s: int | None = None
 
     @property
     def has_activity(self) -> bool:

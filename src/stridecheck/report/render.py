@@ -8,8 +8,9 @@ as static SVG images from vl-convert.
 :func:`make_environment` is the Jinja2 environment shared with the dashboard:
 templates in ``stridecheck/report/templates``, the language's catalog
 installed, locale-aware filters (``num``, ``pct``, ``date``, ``datetime``,
-``dur``) and ``tr``, which words generated text (:mod:`stridecheck.messages`:
-methods paragraphs, compliance reasons) in the language.
+``local_datetime``, ``dur``; times always name their time zone) and ``tr``,
+which words generated text (:mod:`stridecheck.messages`: methods paragraphs,
+compliance reasons) in the language.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def make_environment(lang: Lang, extra_dirs: Sequence[Path] = ()) -> jinja2.Envi
     env.filters["pct"] = lang.percent
     env.filters["date"] = lang.date
     env.filters["datetime"] = lang.datetime
+    env.filters["local_datetime"] = lang.local_datetime
     env.filters["dur"] = lang.duration
     env.filters["tr"] = lang.render
     env.globals["lang_code"] = lang.code
