@@ -12,7 +12,7 @@ import pytest
 from report_helpers import simulated_athlete
 
 from stridecheck.report import AthleteReportData, NoteEntry
-from stridecheck.report.charts import pain_chart
+from stridecheck.report.charts import pain_chart, weekly_chart
 from stridecheck.report.i18n import get_lang
 from stridecheck.report.render import render_html
 
@@ -61,6 +61,8 @@ def test_report_shows_it_on_card_grid_and_chart(fell: AthleteReportData) -> None
     spec = pain_chart(fell, get_lang("en"))
     assert spec is not None
     assert "Adverse event" in json.dumps(spec)
+    weekly = json.dumps(weekly_chart(fell, get_lang("en")))
+    assert "\u26a0 AE" in weekly or "\\u26a0 AE" in weekly
     # times say their time zone
     assert re.search(r"\d{2}:\d{2}:\d{2} UTC", html)
 

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from stridecheck.activity import Activity
@@ -166,15 +167,14 @@ def _weeks_table(report: AdherenceReport) -> Table:
         ("run km", "right"),
         ("RDI", "right"),
         ("AE", "right"),
-        ("ready to progress", "left"),
+        ("ready", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     records: list[dict[str, Any]] = report.weeks.to_dict(orient="records")  # type: ignore[assignment]
     for row in records:
         ready = row["progression_ready"]
         score = float(row["mean_score"])
-        reason = str(row.get("progression_reason") or "")
-        answer = "-" if ready is None else ("[green]yes[/]" if ready else "[red]no[/]")
+        answer = "-" if ready is None else ("[green]yes[/]" if ready else "[bold red]no[/]")
         rdi = row.get("rdi_pct")
         adverse = int(row.get("adverse_events") or 0)
         table.add_row(
@@ -188,7 +188,7 @@ def _weeks_table(report: AdherenceReport) -> Table:
             f"{row['run_km']:.2f}",
             _pct(None if rdi is None else float(rdi)),
             f"[bold red]{adverse}[/]" if adverse else "0",
-            f"{answer} {reason.split(':', 1)[-1].strip()}" if reason else answer,
+            answer,
         )
     return table
 
@@ -208,7 +208,7 @@ def _sessions_table(report: AdherenceReport) -> Table:
             "-" if not math.isfinite(score) else f"{score:.0f}",
             _pct(float(row["run_compliance_pct"])),
             _pct(float(row["walk_compliance_pct"])),
-            str(row["activity"] or "-"),
+            "-" if row["activity"] is None or pd.isna(row["activity"]) else str(row["activity"]),
         )
     return table
 
@@ -249,9 +249,25 @@ def _summary_lines(report: AdherenceReport) -> list[str]:
     return lines
 
 
+def _reason_lines(report: AdherenceReport) -> list[str]:
+    """Why each week is or is not ready to progress (adverse events in red)."""
+    lines: list[str] = []
+    for row in report.weeks.to_dict(orient="records"):
+        reason = row.get("progression_reason")
+        if not reason:
+            continue
+        style = "red" if row.get("progression_ready") is False else "default"
+        if int(row.get("adverse_events") or 0):
+            style = "bold red"
+        lines.append(f"week {row['week']}: [{style}]{escape(str(reason))}[/]")
+    return lines
+
+
 def format_adherence_tables(report: AdherenceReport) -> list[Table | str]:
-    """What ``adherence`` prints: the weeks, the sessions, then summary lines."""
-    out: list[Table | str] = [_weeks_table(report), _sessions_table(report)]
+    """What ``adherence`` prints: the weeks with why each is (not) ready to progress, the
+    sessions, then summary lines."""
+    out: list[Table | str] = [_weeks_table(report), *_reason_lines(report)]
+    out.append(_sessions_table(report))
     for row in report.unplanned.to_dict(orient="records"):
         out.append(f"unplanned: {row['activity']} ({row['reason']})")
     out.extend(_summary_lines(report))

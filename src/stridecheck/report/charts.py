@@ -157,7 +157,7 @@ def session_timeline_chart(session: SessionReport, lang: Lang) -> dict[str, Any]
 
 
 def weekly_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any]:
-    """Weekly running time and distance, side by side."""
+    """Weekly running time and distance, side by side; weeks with an adverse event marked."""
     week = lang.gettext("Week")
     frame = pd.DataFrame(
         [{"week": w.week, "run_min": w.run_min, "run_km": w.run_km} for w in data.weeks],
@@ -172,9 +172,32 @@ def weekly_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any]:
         y=alt.Y("run_km:Q", title=lang.gettext("Running [km]")),
         tooltip=[alt.Tooltip("run_km:Q", format=".2f", title=lang.gettext("Running [km]"))],
     )
-    chart = alt.hconcat(
-        minutes.properties(width=280, height=150), km.properties(width=280, height=150)
+    left: alt.Chart | alt.LayerChart | alt.FacetChart = minutes.properties(width=280, height=150)
+    right: alt.Chart | alt.LayerChart | alt.FacetChart = km.properties(width=280, height=150)
+    flagged = pd.DataFrame(
+        [
+            {"week": w.week, "label": f"\u26a0 {lang.gettext('AE')}", "n": w.adverse_events}
+            for w in data.weeks
+            if w.adverse_events
+        ],
+        columns=["week", "label", "n"],
     )
+    if len(flagged):
+        # weeks with an adverse event: a red band behind the bars and a warning sign
+        tip = [alt.Tooltip("n:Q", title=lang.gettext("Adverse events"))]
+        band = (
+            alt.Chart(flagged)
+            .mark_bar(color="#c0392b", opacity=0.18)
+            .encode(x=alt.X("week:O", title=week), tooltip=tip)
+        )
+        sign = (
+            alt.Chart(flagged)
+            .mark_text(color="#c0392b", fontWeight="bold", dy=-4, baseline="top")
+            .encode(x=alt.X("week:O", title=week), y=alt.value(0), text="label:N", tooltip=tip)
+        )
+        left = alt.layer(band, minutes, sign).properties(width=280, height=150)
+        right = alt.layer(band, km, sign).properties(width=280, height=150)
+    chart = alt.hconcat(left, right)
     return _spec(chart, lang)
 
 
