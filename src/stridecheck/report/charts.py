@@ -306,7 +306,7 @@ def pain_chart(data: AthleteReportData, lang: Lang) -> dict[str, Any] | None:
             .mark_point(shape="triangle-down", size=120, filled=True)
             .encode(x=x, y=alt.Y("value:Q", scale=pain_scale), color=colour, tooltip=tooltip)
         )
-        pain = alt.layer(pain, rules, dots).resolve_scale(color="independent")
+        pain = alt.layer(pain, alt.layer(rules, dots)).resolve_scale(color="independent")
     return _spec(alt.hconcat(pain, rpe), lang)
 
 
