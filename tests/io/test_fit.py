@@ -1,4 +1,4 @@
-"""FIT activity reading: :mod:`stridecheck.io.fit` and :mod:`stridecheck.io.fit_sdk`.
+"""FIT activity reading: :mod:`stridecheck.io.fit` and :mod:`stridecheck.io.fit.sdk`.
 
 Small FIT files are built here with ``garmin_fit_sdk.Encoder`` (physical values,
 aware UTC datetimes; sub-field names are not understood by the Encoder, so the
@@ -41,8 +41,8 @@ from stridecheck.io.fit import (
     parse_fit,
     read_fit,
 )
-from stridecheck.io.fit_messages import FitMessages
-from stridecheck.io.fit_sdk import decode_fit_sdk, read_fit_header, snake_case
+from stridecheck.io.fit.messages import FitMessages
+from stridecheck.io.fit.sdk import decode_fit_sdk, read_fit_header, snake_case
 
 START = dt.datetime(2024, 5, 4, 7, 30, tzinfo=dt.UTC)
 SEMICIRCLE = 180.0 / 2**31
@@ -598,12 +598,12 @@ def _refit(body: bytes) -> bytes:
 
 
 def test_decode_falls_back_to_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stridecheck.io import fit as fit_module
+    from stridecheck.io.fit import mapping as fit_module
 
     data = run_file(5)
     expected = parse(data).samples
     try:
-        fast = importlib.import_module("stridecheck.io.fit_decode")
+        fast = importlib.import_module("stridecheck.io.fit.decode")
     except ImportError:
         fast = None
     if fast is not None:
@@ -614,7 +614,7 @@ def test_decode_falls_back_to_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(fast, "decode_fit", not_yet)
         assert fit_module._decode(data, ErrorPolicy.RAISE, None).n_files == 1
         pd.testing.assert_frame_equal(parse_fit(data).samples, expected)
-    monkeypatch.setitem(sys.modules, "stridecheck.io.fit_decode", None)
+    monkeypatch.setitem(sys.modules, "stridecheck.io.fit.decode", None)
     pd.testing.assert_frame_equal(parse_fit(data).samples, expected)
 
 

@@ -1,4 +1,4 @@
-"""Tests of the vectorised FIT decoder (:func:`stridecheck.io.fit_decode.decode_fit`).
+"""Tests of the vectorised FIT decoder (:func:`stridecheck.io.fit.decode.decode_fit`).
 
 - Differential: every field value garmin-fit-sdk returns for every corpus FIT file
   must be ours too (allow-list below, each entry with its reason).
@@ -34,9 +34,10 @@ from stridecheck.errors import (
     StrideCheckError,
     StrideCheckWarning,
 )
-from stridecheck.io import fit_decode, fit_profile
-from stridecheck.io.fit_decode import _crc_numpy, _crc_python, decode_fit, fit_crc
-from stridecheck.io.fit_messages import FitMessages
+from stridecheck.io.fit import decode as fit_decode
+from stridecheck.io.fit import profile as fit_profile
+from stridecheck.io.fit.decode import _crc_numpy, _crc_python, decode_fit, fit_crc
+from stridecheck.io.fit.messages import FitMessages
 
 # (file, message, field): why our value differs from the SDK's, and why ours is right.
 ALLOWED_DIFFERENCES: dict[tuple[str, str, str], str] = {

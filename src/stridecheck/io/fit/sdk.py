@@ -1,13 +1,13 @@
 """Reference FIT decoder on Garmin's official SDK (``garmin-fit-sdk``).
 
-:func:`decode_fit_sdk` turns FIT bytes into :class:`~stridecheck.io.fit_messages.FitMessages`
+:func:`decode_fit_sdk` turns FIT bytes into :class:`~stridecheck.io.fit.messages.FitMessages`
 with the SDK's default conversions (scale and offset applied, sub-fields and
 components expanded, accumulated fields accumulated, enums as profile strings,
 ``date_time`` fields as UTC datetimes, heart rates of ``hr`` messages merged into
-records). It is the oracle the fast decoder (:mod:`stridecheck.io.fit_decode`)
+records). It is the oracle the fast decoder (:mod:`stridecheck.io.fit.decode`)
 is tested against and the decoder of last resort.
 
-Column types follow the profile (see :mod:`stridecheck.io.fit_messages`):
+Column types follow the profile (see :mod:`stridecheck.io.fit.messages`):
 
 - a field whose profile type is ``date_time`` -> ``datetime64[ns, UTC]``;
 - a field the profile marks as an array, or any column holding a list value
@@ -50,7 +50,7 @@ from stridecheck.errors import (
     FitHeaderError,
     handle_problem,
 )
-from stridecheck.io.fit_messages import DeveloperField, FitMessages
+from stridecheck.io.fit.messages import DeveloperField, FitMessages
 
 __all__ = ["FitHeader", "decode_fit_sdk", "dev_column_name", "read_fit_header", "snake_case"]
 
@@ -292,7 +292,7 @@ def decode_fit_sdk(
     Returns
     -------
     FitMessages
-        One frame per message type (conventions in :mod:`stridecheck.io.fit_messages`).
+        One frame per message type (conventions in :mod:`stridecheck.io.fit.messages`).
 
     Raises
     ------

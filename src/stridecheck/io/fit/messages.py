@@ -2,9 +2,9 @@
 
 This is the hand-over between a FIT *decoder* (bytes -> :class:`FitMessages`) and
 the FIT *reader* (:class:`FitMessages` -> :class:`~stridecheck.activity.Activity`).
-Two decoders produce it: the vectorised one in :mod:`stridecheck.io.fit_decode`
+Two decoders produce it: the vectorised one in :mod:`stridecheck.io.fit.decode`
 (the fast path) and the reference one on Garmin's SDK in
-:mod:`stridecheck.io.fit_sdk`; both must give the same frames.
+:mod:`stridecheck.io.fit.sdk`; both must give the same frames.
 
 Conventions of ``FitMessages.frames[name]``
 -------------------------------------------

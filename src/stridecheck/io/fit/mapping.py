@@ -1,6 +1,6 @@
 """Read FIT activity files into the canonical :class:`~stridecheck.activity.Activity`.
 
-Decoding (bytes -> :class:`~stridecheck.io.fit_messages.FitMessages`) and mapping
+Decoding (bytes -> :class:`~stridecheck.io.fit.messages.FitMessages`) and mapping
 (:class:`FitMessages` -> :class:`Activity`, :func:`activity_from_messages`) are
 separate steps, so any decoder that honours the ``FitMessages`` conventions can
 feed the mapping.
@@ -73,8 +73,8 @@ from stridecheck.errors import (
 from stridecheck.frames import frame_from_arrays
 from stridecheck.io.derive import derive_speed
 from stridecheck.io.files import read_file_bytes
-from stridecheck.io.fit_messages import FitMessages
-from stridecheck.io.fit_sdk import decode_fit_sdk, read_fit_header, snake_case
+from stridecheck.io.fit.messages import FitMessages
+from stridecheck.io.fit.sdk import decode_fit_sdk, read_fit_header, snake_case
 
 __all__ = [
     "RSC_RUNNING_COLUMN",
@@ -216,7 +216,7 @@ def parse_fit(
 def _decode(data: bytes, policy: ErrorPolicy, source_path: str | None) -> FitMessages:
     """Decode with the fast decoder when it is available, else with garmin-fit-sdk."""
     try:
-        fast = importlib.import_module("stridecheck.io.fit_decode")
+        fast = importlib.import_module("stridecheck.io.fit.decode")
         decode_fit = fast.decode_fit
     except (ImportError, AttributeError):
         return decode_fit_sdk(data, errors=policy, source_path=source_path)

@@ -1,4 +1,4 @@
-"""Vectorised FIT decoder: bytes -> :class:`~stridecheck.io.fit_messages.FitMessages`.
+"""Vectorised FIT decoder: bytes -> :class:`~stridecheck.io.fit.messages.FitMessages`.
 
 The fast path of FIT reading. Message headers are scanned in one tight Python
 loop that only records, for every data message, which definition (layout) it
@@ -12,7 +12,7 @@ components (bit fields such as ``compressed_speed_distance`` and the
 offset, enum names and FIT ``date_time`` values.
 
 The meaning of every field comes from Garmin's profile through
-:mod:`stridecheck.io.fit_profile`; the values follow what ``garmin-fit-sdk``'s
+:mod:`stridecheck.io.fit.profile`; the values follow what ``garmin-fit-sdk``'s
 ``Decoder.read()`` returns with its defaults, including its quirks:
 
 - ``date_time`` values below ``0x10000000`` (relative times) are converted like
@@ -74,9 +74,9 @@ from stridecheck.errors import (
     handle_problem,
 )
 from stridecheck.frames import frame_from_arrays
-from stridecheck.io import fit_profile as fp
-from stridecheck.io.fit_messages import DeveloperField, FitMessages
-from stridecheck.io.fit_sdk import dev_column_name
+from stridecheck.io.fit import profile as fp
+from stridecheck.io.fit.messages import DeveloperField, FitMessages
+from stridecheck.io.fit.sdk import dev_column_name
 
 __all__ = ["decode_fit", "fit_crc"]
 
@@ -2194,7 +2194,7 @@ def decode_fit(
     -------
     FitMessages
         Frames by message name, following the conventions in
-        :mod:`stridecheck.io.fit_messages`.
+        :mod:`stridecheck.io.fit.messages`.
 
     Raises
     ------
