@@ -29,7 +29,8 @@ except ImportError:
 
 with atheris.instrument_imports(include=["stridecheck"]):
     from stridecheck.errors import StrideCheckError
-    from stridecheck.io.fit.decode import decode_fit, fit_crc
+    from stridecheck.io.fit.decode import decode_fit
+    from stridecheck.io.fit.scan import fit_crc
 
 _SMALL_FILES = (
     "fit/python-fitparse/Activity.fit",

@@ -146,7 +146,7 @@ class ComponentProfile:
 
 
 @dataclass(frozen=True)
-class _Converted:
+class FieldConversion:
     """Value conversion shared by fields and sub-fields."""
 
     name: str
@@ -193,7 +193,7 @@ class _Converted:
 
 
 @dataclass(frozen=True)
-class SubFieldProfile(_Converted):
+class SubFieldProfile(FieldConversion):
     """A sub-field: another reading of a field, chosen by a reference field's value.
 
     Attributes
@@ -206,7 +206,7 @@ class SubFieldProfile(_Converted):
 
 
 @dataclass(frozen=True)
-class FieldProfile(_Converted):
+class FieldProfile(FieldConversion):
     """A message field as the profile defines it."""
 
     num: int = 0
