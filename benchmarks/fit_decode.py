@@ -1,7 +1,7 @@
 """Benchmark: FIT bytes -> full ``record`` DataFrame with four decoders, in one run.
 
 Decoders: fitparse, fitdecode, garmin-fit-sdk (defaults) and stridecheck's
-vectorised :func:`~stridecheck.io.fit_decode.decode_fit`. Each is timed end to
+vectorised :func:`~stridecheck.io.fit.decode.decode_fit`. Each is timed end to
 end (bytes in, one DataFrame of all record messages out) on the largest
 record-heavy corpus files (an hour or more at 1 Hz) and on simulated 1-hour
 and 10-hour 1 Hz runs written by :func:`stridecheck.io.fit_write.write_fit`.
@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from stridecheck.activity import Activity, ActivityMeta, finalize_samples
-from stridecheck.io.fit_decode import decode_fit
+from stridecheck.io.fit.decode import decode_fit
 
 REPO = Path(__file__).resolve().parents[1]
 

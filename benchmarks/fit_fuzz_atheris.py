@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing of the FIT decoder with atheris (libFuzzer).
 
 Anything but a :class:`~stridecheck.errors.StrideCheckError` escaping
-:func:`~stridecheck.io.fit_decode.decode_fit` is a crash. Seeds are small corpus
+:func:`~stridecheck.io.fit.decode.decode_fit` is a crash. Seeds are small corpus
 files (``STRIDECHECK_CORPUS``) plus a file built in memory.
 
 Usage (``pip install atheris``)::
@@ -29,7 +29,8 @@ except ImportError:
 
 with atheris.instrument_imports(include=["stridecheck"]):
     from stridecheck.errors import StrideCheckError
-    from stridecheck.io.fit_decode import decode_fit, fit_crc
+    from stridecheck.io.fit.decode import decode_fit
+    from stridecheck.io.fit.scan import fit_crc
 
 _SMALL_FILES = (
     "fit/python-fitparse/Activity.fit",

@@ -493,7 +493,7 @@ def process_context() -> multiprocessing.context.BaseContext:
             "stridecheck.cli",
             "stridecheck.cohort",
             "stridecheck.io.fit",
-            "stridecheck.io.fit_decode",
+            "stridecheck.io.fit.decode",
             "stridecheck.io.gpx",
             "stridecheck.io.tcx",
             # else imported by each worker on its first file

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from stridecheck.io.fit_decode import fit_crc
+from stridecheck.io.fit.scan import fit_crc
 
 #: Base-type bytes as they appear in definitions.
 ENUM, SINT8, UINT8, SINT16, UINT16, SINT32, UINT32 = 0x00, 0x01, 0x02, 0x83, 0x84, 0x85, 0x86

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from garmin_fit_sdk import fit as sdk_fit
 
-from stridecheck.io.fit_messages import FitMessages
+from stridecheck.io.fit.messages import FitMessages
 
 REL_TOL = 1e-9
 

@@ -1,4 +1,4 @@
-"""FIT activity reading: :mod:`stridecheck.io.fit` and :mod:`stridecheck.io.fit_sdk`.
+"""FIT activity reading: :mod:`stridecheck.io.fit` and :mod:`stridecheck.io.fit.sdk`.
 
 Small FIT files are built here with ``garmin_fit_sdk.Encoder`` (physical values,
 aware UTC datetimes; sub-field names are not understood by the Encoder, so the
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import importlib
 import math
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -41,8 +39,9 @@ from stridecheck.io.fit import (
     parse_fit,
     read_fit,
 )
-from stridecheck.io.fit_messages import FitMessages
-from stridecheck.io.fit_sdk import decode_fit_sdk, read_fit_header, snake_case
+from stridecheck.io.fit.messages import FitMessages, snake_case
+from stridecheck.io.fit.scan import read_fit_header
+from stridecheck.io.fit.sdk import decode_fit_sdk
 
 START = dt.datetime(2024, 5, 4, 7, 30, tzinfo=dt.UTC)
 SEMICIRCLE = 180.0 / 2**31
@@ -597,25 +596,30 @@ def _refit(body: bytes) -> bytes:
     return out + CrcCalculator.calculate_crc(out, 0, len(out)).to_bytes(2, "little")
 
 
-def test_decode_falls_back_to_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stridecheck.io import fit as fit_module
+def test_parse_fit_method_selects_the_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``method="sdk"`` decodes with garmin-fit-sdk, ``"fast"`` (default) with ours: same data."""
+    from stridecheck.io.fit import mapping
 
     data = run_file(5)
     expected = parse(data).samples
-    try:
-        fast = importlib.import_module("stridecheck.io.fit_decode")
-    except ImportError:
-        fast = None
-    if fast is not None:
+    used: list[str] = []
 
-        def not_yet(*args: Any, **kwargs: Any) -> Any:
-            raise NotImplementedError
+    def spy(name: str, decoder: Any) -> Any:
+        def decode(*args: Any, **kwargs: Any) -> Any:
+            used.append(name)
+            return decoder(*args, **kwargs)
 
-        monkeypatch.setattr(fast, "decode_fit", not_yet)
-        assert fit_module._decode(data, ErrorPolicy.RAISE, None).n_files == 1
-        pd.testing.assert_frame_equal(parse_fit(data).samples, expected)
-    monkeypatch.setitem(sys.modules, "stridecheck.io.fit_decode", None)
+        return decode
+
+    monkeypatch.setattr(mapping, "decode_fit", spy("fast", mapping.decode_fit))
+    monkeypatch.setattr(mapping, "decode_fit_sdk", spy("sdk", mapping.decode_fit_sdk))
+    assert mapping.decode_fit_sdk(data, errors=ErrorPolicy.RAISE).n_files == 1
+    pd.testing.assert_frame_equal(parse_fit(data, method="sdk").samples, expected)
+    pd.testing.assert_frame_equal(parse_fit(data, method="SDK").samples, expected)
     pd.testing.assert_frame_equal(parse_fit(data).samples, expected)
+    assert used == ["sdk", "sdk", "sdk", "fast"]
+    with pytest.raises(ValueError, match="method"):
+        parse_fit(data, method="fitparse")
 
 
 # --------------------------------------------------------------------------- corpus

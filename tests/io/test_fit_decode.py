@@ -1,4 +1,4 @@
-"""Tests of the vectorised FIT decoder (:func:`stridecheck.io.fit_decode.decode_fit`).
+"""Tests of the vectorised FIT decoder (:func:`stridecheck.io.fit.decode.decode_fit`).
 
 - Differential: every field value garmin-fit-sdk returns for every corpus FIT file
   must be ours too (allow-list below, each entry with its reason).
@@ -34,9 +34,14 @@ from stridecheck.errors import (
     StrideCheckError,
     StrideCheckWarning,
 )
-from stridecheck.io import fit_decode, fit_profile
-from stridecheck.io.fit_decode import _crc_numpy, _crc_python, decode_fit, fit_crc
-from stridecheck.io.fit_messages import FitMessages
+from stridecheck.io.fit import decode as fit_decode
+from stridecheck.io.fit import definitions as fit_definitions
+from stridecheck.io.fit import profile as fit_profile
+from stridecheck.io.fit import scan as fit_scan
+from stridecheck.io.fit import small as fit_small
+from stridecheck.io.fit.decode import decode_fit
+from stridecheck.io.fit.messages import FitMessages
+from stridecheck.io.fit.scan import _crc_numpy, _crc_python, fit_crc
 
 # (file, message, field): why our value differs from the SDK's, and why ours is right.
 ALLOWED_DIFFERENCES: dict[tuple[str, str, str], str] = {
@@ -170,20 +175,20 @@ def test_block_frames_equal_pandas_construction(corpus_dir: Path, rel: Path, mon
 def test_few_rows_path_is_taken_and_falls_back(monkeypatch) -> None:
     """Small types go row by row; a type it cannot handle (arrays) takes the vectorised path."""
     taken: list[int] = []
-    original = fit_decode._decode_small
+    original = fit_small._decode_small
 
     def spy(buf, num, items, layouts):
         out = original(buf, num, items, layouts)
         taken.append(num)
         return out
 
-    monkeypatch.setattr(fit_decode, "_decode_small", spy)
+    monkeypatch.setattr(fit_small, "_decode_small", spy)
     data = fb.simple_activity(30)
     messages = decode_fit(data, errors="raise")
     assert fit_profile.mesg_num("file_id") in taken
     assert fit_profile.mesg_num("record") not in taken  # 30 rows: vectorised
-    layout = fit_decode._Layout(20, False, ((3, 0, 2, 0x02),), (), 2)  # 2-byte array of uint8
-    assert fit_decode._small_plan(layout) is None
+    layout = fit_definitions.Layout(20, False, ((3, 0, 2, 0x02),), (), 2)  # 2-byte array of uint8
+    assert fit_small._small_plan(layout) is None
     monkeypatch.setattr(fit_decode, "_SMALL_ROWS", 10_000)
     taken.clear()
     forced = decode_fit(data, errors="raise")
@@ -607,7 +612,7 @@ def _interleaved_body() -> tuple[bytes, list[int]]:
 
 @pytest.mark.parametrize("bulk", [1, 16, 10**9])
 def test_interleaved_stretches_scan_in_bulk(bulk: int, monkeypatch) -> None:
-    monkeypatch.setattr(fit_decode, "_STRETCH_BULK", bulk)
+    monkeypatch.setattr(fit_scan, "_STRETCH_BULK", bulk)
     body, heart_rates = _interleaved_body()
     records = decode_fit(fb.fit_file(body), errors="raise").frame("record")
     assert records["heart_rate"].tolist() == heart_rates
@@ -620,7 +625,7 @@ def test_interleaved_stretches_scan_in_bulk(bulk: int, monkeypatch) -> None:
 
 @pytest.mark.parametrize("bulk", [1, 10**9])
 def test_truncation_inside_an_interleaved_stretch(bulk: int, monkeypatch) -> None:
-    monkeypatch.setattr(fit_decode, "_STRETCH_BULK", bulk)
+    monkeypatch.setattr(fit_scan, "_STRETCH_BULK", bulk)
     body, heart_rates = _interleaved_body()
     last = body.rindex(bytes([0x80 | 1 << 5 | (1_000_000_119 & 0x1F)]))
     cut = fb.fit_file(body)[: 14 + len(body) - 1]  # no CRC, last message cut short

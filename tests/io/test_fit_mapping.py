@@ -40,9 +40,9 @@ from conftest import corpus_files
 from stridecheck.activity import Activity, ActivityMeta
 from stridecheck.errors import StrideCheckError, StrideCheckWarning
 from stridecheck.io.fit import activity_from_messages
-from stridecheck.io.fit_decode import decode_fit
-from stridecheck.io.fit_messages import FitMessages
-from stridecheck.io.fit_sdk import decode_fit_sdk
+from stridecheck.io.fit.decode import decode_fit
+from stridecheck.io.fit.messages import FitMessages
+from stridecheck.io.fit.sdk import decode_fit_sdk
 from stridecheck.io.fit_write import write_fit
 
 # --------------------------------------------------------------------------- fingerprints

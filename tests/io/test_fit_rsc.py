@@ -17,7 +17,7 @@ import pytest
 from stridecheck.activity import Activity, ActivityMeta
 from stridecheck.io import read
 from stridecheck.io.fit import RSC_RUNNING_COLUMN, activity_from_messages, parse_fit
-from stridecheck.io.fit_sdk import decode_fit_sdk
+from stridecheck.io.fit.sdk import decode_fit_sdk
 from stridecheck.io.fit_write import RSC_RUNNING_FIELD, write_fit
 
 

@@ -1,13 +1,13 @@
 """Reference FIT decoder on Garmin's official SDK (``garmin-fit-sdk``).
 
-:func:`decode_fit_sdk` turns FIT bytes into :class:`~stridecheck.io.fit_messages.FitMessages`
+:func:`decode_fit_sdk` turns FIT bytes into :class:`~stridecheck.io.fit.messages.FitMessages`
 with the SDK's default conversions (scale and offset applied, sub-fields and
 components expanded, accumulated fields accumulated, enums as profile strings,
 ``date_time`` fields as UTC datetimes, heart rates of ``hr`` messages merged into
-records). It is the oracle the fast decoder (:mod:`stridecheck.io.fit_decode`)
+records). It is the oracle the fast decoder (:mod:`stridecheck.io.fit.decode`)
 is tested against and the decoder of last resort.
 
-Column types follow the profile (see :mod:`stridecheck.io.fit_messages`):
+Column types follow the profile (see :mod:`stridecheck.io.fit.messages`):
 
 - a field whose profile type is ``date_time`` -> ``datetime64[ns, UTC]``;
 - a field the profile marks as an array, or any column holding a list value
@@ -50,9 +50,10 @@ from stridecheck.errors import (
     FitHeaderError,
     handle_problem,
 )
-from stridecheck.io.fit_messages import DeveloperField, FitMessages
+from stridecheck.io.fit.messages import DeveloperField, FitMessages, dev_column_name
+from stridecheck.io.fit.scan import FitHeader, read_fit_header
 
-__all__ = ["FitHeader", "decode_fit_sdk", "dev_column_name", "read_fit_header", "snake_case"]
+__all__ = ["decode_fit_sdk"]
 
 _FIELD_DESCRIPTION = 206
 _DEVELOPER_DATA_ID = 207
@@ -78,75 +79,6 @@ _NUMERIC_TYPES = frozenset(
 _AT_BYTE = re.compile(r"at byte: (\d+)")
 
 
-@dataclass(frozen=True)
-class FitHeader:
-    """The header of one FIT file in a (possibly chained) stream.
-
-    Attributes
-    ----------
-    offset
-        Where the header starts. [byte]
-    header_size
-        12 or 14. [byte]
-    protocol_version
-        Protocol version as ``major.minor`` (e.g. ``"2.0"``).
-    profile_version
-        Profile version as ``major.minor`` (e.g. ``"21.218"``).
-    data_size
-        Size of the records that follow the header. [byte]
-    header_crc
-        The header's CRC field (``None`` for a 12-byte header, 0 when not computed).
-    """
-
-    offset: int
-    header_size: int
-    protocol_version: str
-    profile_version: str
-    data_size: int
-    header_crc: int | None
-
-    @property
-    def end(self) -> int:
-        """Offset just past this file's trailing CRC. [byte]"""
-        return self.offset + self.header_size + self.data_size + 2
-
-
-def read_fit_header(data: bytes, offset: int = 0) -> FitHeader | None:
-    """Read a FIT file header at ``offset``; ``None`` when there is none there.
-
-    Parameters
-    ----------
-    data
-        The FIT stream.
-    offset
-        Where the header should start. [byte]
-
-    Returns
-    -------
-    FitHeader or None
-    """
-    if len(data) < offset + 12:
-        return None
-    size = data[offset]
-    if size not in (12, 14) or data[offset + 8 : offset + 12] != b".FIT":
-        return None
-    if len(data) < offset + size:
-        return None
-    proto = data[offset + 1]
-    profile = int.from_bytes(data[offset + 2 : offset + 4], "little")
-    data_size = int.from_bytes(data[offset + 4 : offset + 8], "little")
-    crc = int.from_bytes(data[offset + 12 : offset + 14], "little") if size == 14 else None
-    return FitHeader(
-        offset=offset,
-        header_size=size,
-        protocol_version=f"{proto >> 4}.{proto & 0x0F}",
-        profile_version=f"{profile // 1000 if profile > 2199 else profile // 100}."
-        f"{profile % 1000 if profile > 2199 else profile % 100}",
-        data_size=data_size,
-        header_crc=crc,
-    )
-
-
 def _chain(data: bytes) -> list[FitHeader]:
     """Headers of the chained FIT files, as far as they follow one another."""
     headers: list[FitHeader] = []
@@ -157,32 +89,6 @@ def _chain(data: bytes) -> list[FitHeader]:
             return headers
         headers.append(header)
         offset = header.end
-
-
-def snake_case(name: str) -> str:
-    """Turn a developer field name into a snake-case identifier.
-
-    An upper-case letter after a lower-case letter or digit starts a new word,
-    every other character than a letter or digit becomes ``_``, runs of ``_``
-    collapse: ``"Leg Spring Stiffness"`` -> ``"leg_spring_stiffness"``,
-    ``"FormPower"`` -> ``"form_power"``, ``"kN/m"`` -> ``"k_n_m"``; an empty result
-    becomes ``"field"``.
-    """
-    out: list[str] = []
-    for i, char in enumerate(name):
-        if char.isupper() and i and (name[i - 1].islower() or name[i - 1].isdigit()):
-            out.append("_")
-        out.append(char.lower() if char.isalnum() else "_")
-    text = re.sub(r"_+", "_", "".join(out))
-    return text.strip("_") or "field"
-
-
-def dev_column_name(name: str | None, developer_data_index: int, field_number: int) -> str:
-    """Column name of a developer field in :class:`FitMessages` frames (``dev_...``).
-
-    A field without a name is named ``<developer data index>_<field number>``.
-    """
-    return "dev_" + snake_case(name if name else f"{developer_data_index}_{field_number}")
 
 
 @dataclass
@@ -292,7 +198,7 @@ def decode_fit_sdk(
     Returns
     -------
     FitMessages
-        One frame per message type (conventions in :mod:`stridecheck.io.fit_messages`).
+        One frame per message type (conventions in :mod:`stridecheck.io.fit.messages`).
 
     Raises
     ------

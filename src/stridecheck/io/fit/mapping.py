@@ -1,6 +1,6 @@
 """Read FIT activity files into the canonical :class:`~stridecheck.activity.Activity`.
 
-Decoding (bytes -> :class:`~stridecheck.io.fit_messages.FitMessages`) and mapping
+Decoding (bytes -> :class:`~stridecheck.io.fit.messages.FitMessages`) and mapping
 (:class:`FitMessages` -> :class:`Activity`, :func:`activity_from_messages`) are
 separate steps, so any decoder that honours the ``FitMessages`` conventions can
 feed the mapping.
@@ -48,7 +48,6 @@ Mapping rules
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 from typing import Any
 
@@ -73,10 +72,13 @@ from stridecheck.errors import (
 from stridecheck.frames import frame_from_arrays
 from stridecheck.io.derive import derive_speed
 from stridecheck.io.files import read_file_bytes
-from stridecheck.io.fit_messages import FitMessages
-from stridecheck.io.fit_sdk import decode_fit_sdk, read_fit_header, snake_case
+from stridecheck.io.fit.decode import decode_fit
+from stridecheck.io.fit.messages import FitMessages, snake_case
+from stridecheck.io.fit.scan import read_fit_header
+from stridecheck.io.fit.sdk import decode_fit_sdk
 
 __all__ = [
+    "METHODS",
     "RSC_RUNNING_COLUMN",
     "STEP_SPORTS",
     "STEP_SUB_SPORTS",
@@ -85,6 +87,9 @@ __all__ = [
     "parse_fit",
     "read_fit",
 ]
+
+#: Decoders of :func:`parse_fit`: the vectorised one and Garmin's SDK.
+METHODS: tuple[str, ...] = ("fast", "sdk")
 
 #: FIT record field -> sample column. Order matters: for a column fed by several
 #: fields, the earlier field wins where both are present.
@@ -149,7 +154,9 @@ _SEMICIRCLE_LIMIT = 2**31
 # --------------------------------------------------------------------------- entry points
 
 
-def read_fit(path: str | os.PathLike[str], errors: ErrorPolicy | str = "warn") -> Activity:
+def read_fit(
+    path: str | os.PathLike[str], errors: ErrorPolicy | str = "warn", *, method: str = "fast"
+) -> Activity:
     """Read a FIT activity file.
 
     Parameters
@@ -159,6 +166,8 @@ def read_fit(path: str | os.PathLike[str], errors: ErrorPolicy | str = "warn") -
         ``.fit.gz`` or zip archives).
     errors
         Error policy: ``"raise"``, ``"warn"`` (default) or ``"ignore"``.
+    method
+        Decoder: ``"fast"`` (default) or ``"sdk"`` (see :func:`parse_fit`).
 
     Returns
     -------
@@ -169,11 +178,15 @@ def read_fit(path: str | os.PathLike[str], errors: ErrorPolicy | str = "warn") -
     StrideCheckError
         For unreadable or non-activity files (a subclass says what).
     """
-    return parse_fit(read_file_bytes(path), errors=errors, source_path=str(path))
+    return parse_fit(read_file_bytes(path), errors=errors, source_path=str(path), method=method)
 
 
 def parse_fit(
-    data: bytes, *, errors: ErrorPolicy | str = "warn", source_path: str | None = None
+    data: bytes,
+    *,
+    errors: ErrorPolicy | str = "warn",
+    source_path: str | None = None,
+    method: str = "fast",
 ) -> Activity:
     """Parse the bytes of a FIT activity file.
 
@@ -187,6 +200,11 @@ def parse_fit(
         listed in ``activity.meta.warnings``.
     source_path
         File name for messages and ``meta.source_path``.
+    method
+        Decoder of the bytes: ``"fast"`` (default), the vectorised decoder of
+        :mod:`stridecheck.io.fit.decode`, or ``"sdk"``, the reference decoder on
+        Garmin's ``garmin-fit-sdk`` (:mod:`stridecheck.io.fit.sdk`; slower, and it
+        cannot read compressed-timestamp headers). Both give the same messages.
 
     Returns
     -------
@@ -201,30 +219,22 @@ def parse_fit(
     EmptyActivityError
         When the file holds no timed samples (e.g. a workout, settings or
         course file).
+    ValueError
+        For an unknown ``method``.
     """
+    method = method.lower()
+    if method not in METHODS:
+        raise ValueError(f"`method` {method!r} not found. Must be one of 'fast' or 'sdk'.")
     policy = ErrorPolicy.coerce(errors)
     data = bytes(data)
-    msgs = _decode(data, policy, source_path)
+    decode = decode_fit if method == "fast" else decode_fit_sdk
+    msgs = decode(data, errors=policy, source_path=source_path)
     activity = activity_from_messages(msgs, policy=policy, source_path=source_path)
     header = read_fit_header(data)
     if header is not None:
         activity.meta.extra["fit_protocol_version"] = header.protocol_version
         activity.meta.extra["fit_profile_version"] = header.profile_version
     return activity
-
-
-def _decode(data: bytes, policy: ErrorPolicy, source_path: str | None) -> FitMessages:
-    """Decode with the fast decoder when it is available, else with garmin-fit-sdk."""
-    try:
-        fast = importlib.import_module("stridecheck.io.fit_decode")
-        decode_fit = fast.decode_fit
-    except (ImportError, AttributeError):
-        return decode_fit_sdk(data, errors=policy, source_path=source_path)
-    try:
-        msgs: FitMessages = decode_fit(data, errors=policy, source_path=source_path)
-    except NotImplementedError:
-        return decode_fit_sdk(data, errors=policy, source_path=source_path)
-    return msgs
 
 
 # --------------------------------------------------------------------------- message tables

@@ -5,7 +5,7 @@ Everything here is computed once, at import time, from ``garmin_fit_sdk.Profile`
 release brings new messages, fields, enum names, scales and components without a
 hand-copied table in this project.
 
-The structures are what :mod:`stridecheck.io.fit_decode` needs per field: the
+The structures are what :mod:`stridecheck.io.fit.decode` needs per field: the
 numpy dtype of each FIT base type and its invalid value, and per message field its
 name, type, scale, offset, components (with bit widths), accumulation flag and
 sub-fields with their reference maps.
@@ -146,7 +146,7 @@ class ComponentProfile:
 
 
 @dataclass(frozen=True)
-class _Converted:
+class FieldConversion:
     """Value conversion shared by fields and sub-fields."""
 
     name: str
@@ -193,7 +193,7 @@ class _Converted:
 
 
 @dataclass(frozen=True)
-class SubFieldProfile(_Converted):
+class SubFieldProfile(FieldConversion):
     """A sub-field: another reading of a field, chosen by a reference field's value.
 
     Attributes
@@ -206,7 +206,7 @@ class SubFieldProfile(_Converted):
 
 
 @dataclass(frozen=True)
-class FieldProfile(_Converted):
+class FieldProfile(FieldConversion):
     """A message field as the profile defines it."""
 
     num: int = 0
@@ -325,7 +325,7 @@ def field_types(num: int) -> dict[str, tuple[str, bool]]:
 
     A sub-field takes its parent's array flag; where a sub-field shares its name
     with another field, the field wins. This is the typing key of the frame
-    columns (see :mod:`stridecheck.io.fit_messages`).
+    columns (see :mod:`stridecheck.io.fit.messages`).
     """
     profile = message_profile(num)
     out: dict[str, tuple[str, bool]] = {}

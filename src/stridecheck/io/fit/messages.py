@@ -2,9 +2,9 @@
 
 This is the hand-over between a FIT *decoder* (bytes -> :class:`FitMessages`) and
 the FIT *reader* (:class:`FitMessages` -> :class:`~stridecheck.activity.Activity`).
-Two decoders produce it: the vectorised one in :mod:`stridecheck.io.fit_decode`
+Two decoders produce it: the vectorised one in :mod:`stridecheck.io.fit.decode`
 (the fast path) and the reference one on Garmin's SDK in
-:mod:`stridecheck.io.fit_sdk`; both must give the same frames.
+:mod:`stridecheck.io.fit.sdk`; both must give the same frames.
 
 Conventions of ``FitMessages.frames[name]``
 -------------------------------------------
@@ -33,11 +33,12 @@ Conventions of ``FitMessages.frames[name]``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["DeveloperField", "FitMessages"]
+__all__ = ["DeveloperField", "FitMessages", "dev_column_name", "snake_case"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,29 @@ class FitMessages:
 
     def __contains__(self, name: object) -> bool:
         return name in self.frames and len(self.frames[str(name)]) > 0
+
+
+def snake_case(name: str) -> str:
+    """Turn a developer field name into a snake-case identifier.
+
+    An upper-case letter after a lower-case letter or digit starts a new word,
+    every other character than a letter or digit becomes ``_``, runs of ``_``
+    collapse: ``"Leg Spring Stiffness"`` -> ``"leg_spring_stiffness"``,
+    ``"FormPower"`` -> ``"form_power"``, ``"kN/m"`` -> ``"k_n_m"``; an empty result
+    becomes ``"field"``.
+    """
+    out: list[str] = []
+    for i, char in enumerate(name):
+        if char.isupper() and i and (name[i - 1].islower() or name[i - 1].isdigit()):
+            out.append("_")
+        out.append(char.lower() if char.isalnum() else "_")
+    text = re.sub(r"_+", "_", "".join(out))
+    return text.strip("_") or "field"
+
+
+def dev_column_name(name: str | None, developer_data_index: int, field_number: int) -> str:
+    """Column name of a developer field in :class:`FitMessages` frames (``dev_...``).
+
+    A field without a name is named ``<developer data index>_<field number>``.
+    """
+    return "dev_" + snake_case(name if name else f"{developer_data_index}_{field_number}")
