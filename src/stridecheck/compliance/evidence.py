@@ -58,7 +58,7 @@ FloatArray = NDArray[np.float64]
 #: Where a signal model came from.
 ModelSource = Literal["profile", "activity", "population"]
 #: What kept a step from being decided (``None``: it was decided).
-Limit = Literal["gps", "speed", "signals", "no_data", "contradiction"]
+Limit = Literal["gps", "speed", "heart_rate", "signals", "no_data", "contradiction"]
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,11 @@ class EvidenceParams:
         Heart rate (slow to respond) is only used for steps at least this long. [s]
     heart_rate_lag_s
         Heart rate at ``t + lag`` describes second ``t``. [s]
-    gps_cap_nat
-        Largest log likelihood ratio a step gets from GPS speed alone (no
-        cadence): GPS error correlated over tens of seconds (multipath in
-        towns) makes bumps and dips as long as a bout, so with the default
-        prior GPS alone confirms a step but never accuses. [nat]
+    weak_cap_nat
+        Largest log likelihood ratio a step gets without cadence: GPS error
+        correlated over tens of seconds makes bumps and dips as long as a bout,
+        and heart rate lags by a minute, so with the default prior such
+        evidence confirms a step but never accuses. [nat]
     temperature
         Log likelihood ratios are divided by this before the posterior is
         formed (1: as modelled; larger: less sure). Checked by the calibration
@@ -105,7 +105,7 @@ class EvidenceParams:
     speed_with_cadence: float = 0.5
     heart_rate_min_step_s: float = 120.0
     heart_rate_lag_s: float = 30.0
-    gps_cap_nat: float = 3.0
+    weak_cap_nat: float = 3.0
     temperature: float = 1.0
 
     def __post_init__(self) -> None:
@@ -187,6 +187,11 @@ class EvidenceModel:
     gps_only: bool
 
     @property
+    def anchored(self) -> bool:
+        """True with cadence: the one signal that tells the gaits apart by itself."""
+        return self.cadence is not None
+
+    @property
     def signals(self) -> tuple[SignalModel, ...]:
         """The models present, cadence first."""
         return tuple(m for m in (self.cadence, self.speed, self.heart_rate) if m is not None)
@@ -222,6 +227,7 @@ class StepEvidence:
         What keeps the step from being decided when ``p_done`` is between the
         confidence bounds (``None``: nothing, it cannot have been done):
         ``"gps"`` (GPS speed alone), ``"speed"`` (speed alone, no cadence),
+        ``"heart_rate"`` (heart rate alone),
         ``"signals"`` (the signals overlap), ``"no_data"`` (no usable data),
         ``"contradiction"`` (the segmentation and the athlete's gait disagree).
     """
@@ -242,18 +248,28 @@ def _stats_pair(
 def _cadence_model(
     gait: GaitModel | None, profile: GaitProfile | None, hmm: HmmParams
 ) -> SignalModel:
-    own = None if profile is None else _stats_pair(profile.walk_cadence_spm, profile.run_cadence_spm, 3.0)
+    own = (
+        None
+        if profile is None
+        else _stats_pair(profile.walk_cadence_spm, profile.run_cadence_spm, 3.0)
+    )
     if own is not None:
         return SignalModel("cadence", *own, 2.0, 1.0, "profile")
     if gait is not None and gait.cadence is not None and gait.gaits_seen == "both":
         walk, run = gait.cadence
         return SignalModel(
-            "cadence", walk.mean, max(walk.sd, 3.0), run.mean, max(run.sd, 3.0), 2.0, 1.0, "activity"
+            "cadence",
+            walk.mean,
+            max(walk.sd, 3.0),
+            run.mean,
+            max(run.sd, 3.0),
+            2.0,
+            1.0,
+            "activity",
         )
-    # published ranges: walking 100-130, novice running 145-175 steps/min
-    return SignalModel(
-        "cadence", hmm.walk_cadence_spm, 10.0, hmm.run_cadence_spm, 10.0, 2.0, 1.0, "population"
-    )
+    # published ranges: self-selected walking 117 +/- 9.3 steps/min (PMC10851523);
+    # novice running 154-160 (van Oeveren et al. 2017), shuffle jogs from about 138
+    return SignalModel("cadence", 117.0, 9.3, 155.0, 12.0, 2.0, 1.0, "population")
 
 
 def _speed_model(
@@ -283,7 +299,11 @@ def _speed_model(
             return SignalModel(
                 "speed", walk.mean, noise, run.mean, noise, correlation_s, weight, "activity"
             )
-    own = None if profile is None else _stats_pair(profile.walk_speed_mps, profile.run_speed_mps, floor)
+    own = (
+        None
+        if profile is None
+        else _stats_pair(profile.walk_speed_mps, profile.run_speed_mps, floor)
+    )
     if own is not None:
         w_mean, w_sd, r_mean, r_sd = own
         return SignalModel(
@@ -424,6 +444,8 @@ def _limit(model: EvidenceModel, usable_s: float, needed_s: float) -> Limit:
         return "no_data"
     if model.cadence is None and model.speed is not None:
         return "gps" if model.gps_only else "speed"
+    if model.cadence is None and model.speed is None:
+        return "heart_rate"
     return "signals"
 
 
@@ -470,14 +492,13 @@ def step_evidence(
     sign = 1.0 if kind == "run" else -1.0
     needed = done_share * prescribed_s
     prior = math.log(params.prior_done / (1.0 - params.prior_done))
-    # GPS alone fakes standing still (drift, a lost fix): its stops are not proof
-    unconfirmed_s = unknown_s + (stop_s if model.gps_only else 0.0)
     if segmented_done:
         # were the seconds labelled the prescribed kind really that kind?
         llr = sign * log_ratio_in_kind
         limit: Limit | None = "contradiction"
     else:
-        standing_s = stop_s - (stop_s if model.gps_only else 0.0)
+        # GPS alone fakes standing still (drift, a lost fix): its stops are not proof
+        standing_s = 0.0 if model.gps_only else stop_s
         if prescribed_s - standing_s < needed:
             # standing still took the time: the step cannot have been done
             return StepEvidence(p_done=0.0, log_ratio=-math.inf, limit=None)
@@ -488,10 +509,10 @@ def step_evidence(
             # not enough usable data to confirm it either way
             llr = min(llr, 0.0)
             limit = "gps" if model.gps_only and stop_s > unknown_s else "no_data"
-    if model.gps_only:
-        # GPS error wanders for tens of seconds in towns: a bump or a dip of a
-        # bout's length can be the error alone, so GPS alone never accuses
-        llr = max(min(llr, params.gps_cap_nat), -params.gps_cap_nat)
+    if not model.anchored:
+        # without cadence, a bump or a dip of a bout's length can be GPS error
+        # alone (it wanders for tens of seconds in towns): it confirms, never accuses
+        llr = max(min(llr, params.weak_cap_nat), -params.weak_cap_nat)
     z = llr / params.temperature + prior
     p_done = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
     return StepEvidence(p_done=p_done, log_ratio=llr, limit=limit)

@@ -160,7 +160,11 @@ def _step_reason(step: StepCompliance, extra_break_s: float) -> Text | None:
         return msg("%(step)s skipped: ran through", step=label)
     if step.verdict == "missed":
         return _missed_reason(step)
-    if step.verdict == "done" and step.other_s >= extra_break_s and step.matched_s >= step.credited_s:
+    if (
+        step.verdict == "done"
+        and step.other_s >= extra_break_s
+        and step.matched_s >= step.credited_s
+    ):
         other = format_span(step.other_s)
         if step.kind == "run":
             return msg("%(step)s: extra walk break of %(span)s", step=label, span=other)
@@ -235,6 +239,8 @@ def _missing_reason(steps: list[StepCompliance], limit: str, result: SessionComp
             steps=text,
             gap=mps,
         )
+    if limit == "heart_rate":
+        return msg("%(steps)s cannot be confirmed from heart rate alone", steps=text)
     if limit == "no_data":
         return msg("%(steps)s cannot be confirmed: no usable data there", steps=text)
     if limit == "contradiction":

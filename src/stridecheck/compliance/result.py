@@ -108,7 +108,8 @@ class StepCompliance:
         For an ``uncertain`` step, what is missing: ``"gps"`` (GPS speed
         alone cannot tell), ``"speed"`` (speed alone), ``"signals"`` (the
         signals overlap), ``"no_data"`` (no usable data) or ``"contradiction"``
-        (the segmentation and the athlete's gait disagree).
+        (the segmentation and the athlete's gait disagree) or ``"heart_rate"``
+        (heart rate alone cannot tell).
     """
 
     index: int

@@ -316,12 +316,10 @@ def evidence_context(
         cadence = np.full(len(timeline), np.nan)
     moving = (timeline.kinds == WALK) | (timeline.kinds == RUN)
     n_moving = max(int(np.count_nonzero(moving)), 1)
-    has_cadence = (
-        int(np.count_nonzero(moving & (cadence >= 40.0))) >= _MIN_SIGNAL_SHARE * n_moving
-    )
-    has_speed = bool(np.isfinite(timeline.speed_mps[moving]).any())
-    has_hr = bool(np.isfinite(timeline.heart_rate_bpm[moving]).any())
-    if not (has_cadence or has_speed):
+    has_cadence = int(np.count_nonzero(moving & (cadence >= 40.0))) >= _MIN_SIGNAL_SHARE * n_moving
+    has_speed = bool(np.isfinite(timeline.speed_mps).any())
+    has_hr = bool(np.isfinite(timeline.heart_rate_bpm).any())
+    if not (has_cadence or has_speed or has_hr):
         return None
     model = evidence_model(
         has_cadence=has_cadence,
@@ -652,6 +650,9 @@ def _weigh_step(
 ) -> tuple[Verdict, float, str | None, float]:
     """The verdict, ``p_done``, what limits it and the credited seconds, from the evidence."""
     if verdict == "not_reached":
+        if b - a > 0 and unknown >= 0.5 * (b - a):
+            # the recording goes on, without usable data: not a step left undone
+            return "uncertain", evidence.params.prior_done, "no_data", credited
         return verdict, 0.0, None, credited
     code = _KIND_CODE[step.kind]
     other_code = RUN if code == WALK else WALK
@@ -899,7 +900,5 @@ def best_session(
             best = (rank, aligned, candidates[i])
     assert best is not None
     evidence = evidence_context(timeline, activity, gait=gait, profile=profile, params=p)
-    result = _score_timeline(
-        timeline, best[2], method_name, p, aligned=best[1], evidence=evidence
-    )
+    result = _score_timeline(timeline, best[2], method_name, p, aligned=best[1], evidence=evidence)
     return result.session_id, result
