@@ -34,6 +34,7 @@ from stridecheck.cli._common import (
     guarded,
     out_console,
     report_warning,
+    require_extra,
 )
 from stridecheck.cli.store import DbOption, print_import_summary
 
@@ -54,13 +55,7 @@ def default_journal_path(out: Path) -> Path:
 
 
 def _need_live() -> None:
-    try:
-        import bleak  # noqa: F401
-        import bumble  # noqa: F401
-    except ImportError as exc:
-        fail(
-            None, f"live recording needs bleak and bumble: pip install 'stridecheck[live]' ({exc})"
-        )
+    require_extra("record", "live")
 
 
 def _plan(program: str | None, session: str | None) -> SessionPlan | None:
