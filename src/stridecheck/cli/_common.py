@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import io
 import math
 import os
@@ -45,6 +46,7 @@ __all__ = [
     "out_console",
     "report_error",
     "report_warning",
+    "require_extra",
 ]
 
 #: Exit status: success.
@@ -97,6 +99,37 @@ def fail(path: str | os.PathLike[str] | None, reason: str) -> NoReturn:
     :func:`guarded` turns it into the one-line message and exit status 2.
     """
     raise InputError(path, reason)
+
+
+#: The optional extras and the modules each one provides.
+EXTRA_MODULES: dict[str, tuple[str, ...]] = {
+    "web": ("fastapi", "uvicorn", "python_multipart"),
+    "live": ("bleak", "bumble", "looptime"),
+    "pdf": ("weasyprint",),
+    "dask": ("dask", "distributed"),
+}
+
+
+def require_extra(what: str, extra: str) -> None:
+    """Stop with one line and exit status 2 when the ``extra`` is not installed.
+
+    Parameters
+    ----------
+    what
+        What needs it, for the message (``"serve"``, ``"live recording"``).
+    extra
+        The extra's name in :data:`EXTRA_MODULES` (``"web"``, ``"live"``,
+        ``"pdf"``, ``"dask"``).
+    """
+    for module in EXTRA_MODULES[extra]:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            _line(
+                f"stridecheck: error: {what} needs the {extra} extra ({module} is not installed): "
+                f"pip install 'stridecheck[{extra}]'"
+            )
+            raise typer.Exit(EXIT_INPUT) from None
 
 
 def guarded(func: Callable[P, R]) -> Callable[P, R]:
