@@ -58,6 +58,7 @@ from stridecheck.compliance.timeline import (
     ActiveTimeline,
     build_timeline,
 )
+from stridecheck.errors import ErrorPolicy
 from stridecheck.messages import render
 from stridecheck.programs.model import ConcreteStep, Program, Session, Step, Targets
 from stridecheck.segment.hmm import GaitModel
@@ -154,6 +155,7 @@ def _resolve_inputs(
     activity_or_segmentation: Any,
     segmentation: Any,
     segment_method: str,
+    errors: ErrorPolicy | str = "ignore",
     profile: GaitProfile | None = None,
 ) -> tuple[pd.DataFrame, Activity | None, GaitModel | None]:
     activity = activity_or_segmentation if isinstance(activity_or_segmentation, Activity) else None
@@ -169,14 +171,10 @@ def _resolve_inputs(
                 f"got {type(activity_or_segmentation).__name__}"
             )
     if intervals is None:
-        import warnings
-
         from stridecheck.segment import segment
 
         assert activity is not None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            seg = _segment_with_profile(segment, activity, segment_method, profile)
+        seg = _segment_with_profile(segment, activity, segment_method, profile, errors)
         intervals, gait = seg.intervals, seg.model
     missing = {"kind", "start", "end"} - set(intervals.columns)
     if missing:
@@ -185,14 +183,18 @@ def _resolve_inputs(
 
 
 def _segment_with_profile(
-    segment: Any, activity: Activity, method: str, profile: GaitProfile | None
+    segment: Any,
+    activity: Activity,
+    method: str,
+    profile: GaitProfile | None,
+    errors: ErrorPolicy | str,
 ) -> Any:
     """``segment(activity, method=..., profile=...)`` where the segmenter takes a profile."""
     import inspect
 
     if profile is not None and "profile" in inspect.signature(segment).parameters:
-        return segment(activity, method=method, profile=profile)
-    return segment(activity, method=method)
+        return segment(activity, method=method, errors=errors, profile=profile)
+    return segment(activity, method=method, errors=errors)
 
 
 def harmonic_score(run_fraction: float | None, walk_fraction: float | None) -> float:
@@ -735,6 +737,7 @@ def comply(
     method: str = "dp",
     params: ComplianceParams | None = None,
     segment_method: str = "hmm",
+    errors: ErrorPolicy | str = "ignore",
     profile: GaitProfile | None = None,
 ) -> SessionCompliance:
     """**Score one activity against one prescribed session.**
@@ -759,6 +762,10 @@ def comply(
         Thresholds and tolerances (:class:`ComplianceParams`).
     segment_method
         Segmenter used when only an activity is given.
+    errors
+        Error policy of that segmentation (``"ignore"``, ``"warn"`` or
+        ``"raise"``, as in :func:`stridecheck.segment.segment`); default
+        ``"ignore"``: the score is what is asked for, not the data notes.
     profile
         The athlete's :class:`~stridecheck.segment.profile.GaitProfile`: the
         prior of the step evidence (and of the segmenter, when it segments).
@@ -790,7 +797,7 @@ def comply(
         ``kind``/``start``/``end``.
     """
     intervals, activity, gait = _resolve_inputs(
-        activity_or_segmentation, segmentation, segment_method, profile
+        activity_or_segmentation, segmentation, segment_method, errors, profile
     )
     return comply_intervals(
         intervals,
@@ -822,6 +829,7 @@ def best_session(
     method: str = "dp",
     params: ComplianceParams | None = None,
     segment_method: str = "hmm",
+    errors: ErrorPolicy | str = "ignore",
     profile: GaitProfile | None = None,
 ) -> tuple[str, SessionCompliance]:
     """The session of a program an activity fits best (``--session auto``).
@@ -833,8 +841,9 @@ def best_session(
     Sessions whose score cannot beat the best so far (the time run and walked
     caps their run and walk compliance) are skipped.
 
-    ``profile``: the athlete's gait profile, as for :func:`comply` (the
-    ranking uses the segmentation; the winner's steps are weighed).
+    ``segmentation``, ``method``, ``params``, ``segment_method``, ``errors`` and
+    ``profile`` are those of :func:`comply` (the ranking uses the segmentation;
+    the winner's steps are weighed).
 
     Returns
     -------
@@ -855,7 +864,7 @@ def best_session(
         )
     p = params or ComplianceParams()
     intervals, activity, gait = _resolve_inputs(
-        activity_or_segmentation, segmentation, segment_method, profile
+        activity_or_segmentation, segmentation, segment_method, errors, profile
     )
     # one timeline for every candidate: the sessions differ, what was done does not
     timeline = build_timeline(intervals, activity)
