@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from stridecheck.cli._common import err_console, fail, guarded, report_warning
+from stridecheck.cli._common import err_console, fail, guarded, report_warning, require_extra
 from stridecheck.cli.store import parse_date
 from stridecheck.cohort import run_cohort, write_tables
 from stridecheck.programs import Program, load_program
@@ -86,6 +86,8 @@ def cohort_command(
     """
     if workers is not None and dask is not None:
         fail("--dask", "use either --workers or --dask, not both")
+    if dask is not None:
+        require_extra("cohort --dask", "dask")
     prog: Program | None = load_program(program) if program is not None else None
     evaluation = parse_date(as_of, "--as-of") if as_of is not None else None
     progress = Progress(

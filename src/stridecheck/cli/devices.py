@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from stridecheck.cli._common import fail, guarded, out_console
+from stridecheck.cli._common import fail, guarded, out_console, require_extra
 
 if TYPE_CHECKING:
     from stridecheck.live.backends.bleak_backend import FoundSensor
@@ -72,10 +72,7 @@ def scan(
     ] = False,
 ) -> None:
     """List the BLE fitness sensors in range."""
-    try:
-        import bleak  # noqa: F401
-    except ImportError:
-        fail(None, "scanning needs bleak: pip install 'stridecheck[live]'")
+    require_extra("devices scan", "live")
     if virtual:
         import looptime
 

@@ -34,6 +34,7 @@ from stridecheck.cli._common import (
     guarded,
     out_console,
     report_warning,
+    require_extra,
 )
 from stridecheck.cli.store import DbOption, print_import_summary
 
@@ -54,13 +55,7 @@ def default_journal_path(out: Path) -> Path:
 
 
 def _need_live() -> None:
-    try:
-        import bleak  # noqa: F401
-        import bumble  # noqa: F401
-    except ImportError as exc:
-        fail(
-            None, f"live recording needs bleak and bumble: pip install 'stridecheck[live]' ({exc})"
-        )
+    require_extra("record", "live")
 
 
 def _plan(program: str | None, session: str | None) -> SessionPlan | None:
@@ -135,12 +130,12 @@ def print_compliance(activity: Activity, program: str, session: str) -> SessionC
         The score that was printed.
     """
     from stridecheck.cli.adherence import format_compliance_table
-    from stridecheck.compliance import comply
+    from stridecheck.pipeline import analyse_activity
     from stridecheck.programs import load_program
-    from stridecheck.segment import segment
 
     prescribed = load_program(program).session(session)
-    result = comply(activity, prescribed, segmentation=segment(activity))
+    result = analyse_activity(activity, session=prescribed).session_compliance
+    assert result is not None  # a session was given
     out_console.print(format_compliance_table(result))
     return result
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from stridecheck.cli._common import fail, guarded
+from stridecheck.cli._common import fail, guarded, require_extra
 from stridecheck.cli.store import DbOption
 from stridecheck.report import (
     LANGUAGES,
@@ -68,6 +68,8 @@ def report_command(
     One self-contained HTML file (works offline; charts and scripts inlined).
     """
     get_lang(lang)  # a bad --lang fails before any work
+    if pdf is not None:
+        require_extra("report --pdf", "pdf")
     if bool(athlete) == all_athletes:
         fail("--athlete", "give --athlete NAME (one or more) or --all")
     week_range = parse_weeks(weeks) if weeks is not None else None

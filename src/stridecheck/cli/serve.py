@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from stridecheck.cli._common import guarded
+from stridecheck.cli._common import guarded, require_extra
 from stridecheck.cli.store import DbOption
 from stridecheck.report import LANGUAGES, get_lang
 from stridecheck.store import resolve_db_path
@@ -29,6 +29,7 @@ def serve_command(
     db: DbOption = None,
 ) -> None:
     """Serve the dashboard: athletes with traffic lights, sessions, uploads, notes."""
+    require_extra("serve", "web")
     import uvicorn
 
     from stridecheck.web import WebConfig, create_app

@@ -44,6 +44,7 @@ clamped to it (negative speeds and distances become 0).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import math
@@ -71,6 +72,7 @@ SOFTWARE_VERSION = 0.1
 SERIAL_NUMBER = 1
 
 _MESG = {name: num for num, name in Profile["types"]["mesg_num"].items()}
+_TIMER_EVENT_TYPES = frozenset({"start", "stop", "stop_all", "stop_disable", "stop_disable_all"})
 _SEMICIRCLES_PER_DEG = 2**31 / 180.0
 _UINT8_MAX = 254
 _UINT8_INVALID = 255
@@ -386,8 +388,39 @@ def _hrv_chunks(activity: Activity) -> list[tuple[float, list[float]]]:
     return chunks
 
 
+def _events_from_activity(
+    activity: Activity, times: list[dt.datetime]
+) -> tuple[dict[int, list[tuple[dt.datetime, str]]], list[tuple[dt.datetime, str]]]:
+    """Timer events of ``activity.events``, each before the first record at or after it."""
+    before: dict[int, list[tuple[dt.datetime, str]]] = {}
+    after: list[tuple[dt.datetime, str]] = []
+    events = activity.events
+    if events is None or len(events) == 0:
+        return before, after
+    stamps = [t.timestamp() for t in times]
+    for when, event, kind in zip(
+        events["time"], events["event"], events["event_type"], strict=False
+    ):
+        kind_s = str(kind)
+        if str(event) != "timer" or kind_s not in _TIMER_EVENT_TYPES:
+            continue
+        stamp = pd.Timestamp(when).tz_convert("UTC").floor("s").to_pydatetime()
+        i = bisect.bisect_left(stamps, stamp.timestamp())
+        if i < len(times):
+            before.setdefault(i, []).append((stamp, kind_s))
+        else:
+            after.append((stamp, kind_s))
+    return before, after
+
+
 def write_fit(
-    activity: Activity, path: str | os.PathLike[str] | None = None, *, laps: bool = True
+    activity: Activity,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    laps: bool = True,
+    summary: bool = True,
+    sport_message: bool = False,
+    timer_events: str = "samples",
 ) -> bytes:
     """Encode an activity as a FIT activity file.
 
@@ -401,6 +434,19 @@ def write_fit(
     laps
         Write one lap per row of ``activity.laps`` (True) or a single lap for the
         whole activity (False, also used when the activity has no laps).
+    summary
+        Write the ``lap``, ``session`` and ``activity`` messages. ``False``
+        writes a file as a recorder that crashed or ran out of battery leaves it:
+        records and events only, so nothing names the sport unless
+        ``sport_message`` is set.
+    sport_message
+        Write an early ``sport`` message (mesg 12) naming the sport, as Garmin
+        watches do.
+    timer_events
+        ``"samples"``: timer events where ``timer_running`` changes (see the
+        module notes); ``"events"``: the timer events of ``activity.events`` at
+        their own times, so a pause may hold no record at all (what Garmin
+        watches write: a stop event, nothing, a start event).
 
     Returns
     -------
@@ -410,8 +456,11 @@ def write_fit(
     Raises
     ------
     ValueError
-        When the activity has no samples, naive times, or two samples in one second.
+        When the activity has no samples, naive times, or two samples in one
+        second, or for an unknown ``timer_events``.
     """
+    if timer_events not in ("samples", "events"):
+        raise ValueError(f"timer_events must be 'samples' or 'events', got {timer_events!r}")
     samples, times = _check_samples(activity)
     meta = activity.meta
     sport = meta.sport if meta.sport in _SPORTS else "running"
@@ -449,9 +498,17 @@ def write_fit(
     for description in descriptions.values():
         enc.write_mesg(description["developer_data_id_mesg"])
         enc.write_mesg(description["field_description_mesg"])
+    if sport_message:
+        enc.write_mesg({"mesg_num": _MESG["sport"], "sport": sport, "sub_sport": sub_sport})
     if not rsc:
         samples = samples.drop(columns=[RSC_RUNNING_FIELD], errors="ignore")
-    before, after = _timer_events(samples)
+    if timer_events == "events":
+        before_at, after_at = _events_from_activity(activity, times)
+    else:
+        marks, tail = _timer_events(samples)
+        before_at = {i: [(times[i], e) for e in es] for i, es in marks.items()}
+        # the last record covers the second that starts at its stamp
+        after_at = [(times[-1] + dt.timedelta(seconds=1), e) for e in tail]
     hrv = _hrv_chunks(activity)
     h = 0
     for i, rec in enumerate(_records(samples, times)):
@@ -459,16 +516,20 @@ def write_fit(
         while h < len(hrv) and hrv[h][0] <= stamp:
             enc.write_mesg({"mesg_num": _MESG["hrv"], "time": hrv[h][1]})
             h += 1
-        for e in before.get(i, []):
+        for when, e in before_at.get(i, []):
             # stamped at the record it precedes: a sample stamped at a stop is the
             # first one of the pause (stridecheck.io.fit's timer convention)
-            enc.write_mesg(_event(times[i], e))
+            enc.write_mesg(_event(when, e))
         enc.write_mesg(rec)
-    for e in after:
-        # the last record covers the second that starts at its stamp
-        enc.write_mesg(_event(times[-1] + dt.timedelta(seconds=1), e))
+    for when, e in after_at:
+        enc.write_mesg(_event(when, e))
     for _, chunk in hrv[h:]:
         enc.write_mesg({"mesg_num": _MESG["hrv"], "time": chunk})
+    if not summary:
+        data = bytes(enc.close())
+        if path is not None:
+            Path(path).write_bytes(data)
+        return data
 
     spans = _lap_spans(activity, times, laps)
     for k, span in enumerate(spans):

@@ -27,6 +27,15 @@ Deviations (:data:`DEVIATIONS`; parameters in
 ``stopped_halfway``    the recording ends at 40-60 % of the session
 =====================  ==============================================================
 
+People: :func:`~stridecheck.simulate.population.draw_population` draws a
+population from published figures (gait, heart-rate lag, GPS error, recording
+mode, FIT file variant, deviation) and
+:func:`~stridecheck.simulate.population.simulate_person` records one of them
+as their own device and file would; the named athletes are examples.
+Devices: :class:`~stridecheck.simulate.sensors.DeviceSettings` (``device=``)
+sets the recording mode (1 Hz, smart, distance filter), the GPS error and what
+a watch writes during a timer pause.
+
 Time runs on a 1 s grid: plan durations are rounded to whole seconds, and
 label ``k`` of ``truth_1hz`` is what the person did during
 ``[start + k s, start + (k + 1) s)``. A sample stamped at second ``k`` shows
@@ -45,8 +54,9 @@ from __future__ import annotations
 
 from stridecheck.simulate.deviations import DEVIATIONS
 from stridecheck.simulate.plans import GAITS, PlanStep, normalize_plan, parse_duration
+from stridecheck.simulate.population import Person, draw_population, simulate_person
 from stridecheck.simulate.profiles import ATHLETES, AthleteProfile
-from stridecheck.simulate.sensors import SENSORS
+from stridecheck.simulate.sensors import RECORDING_MODES, SENSORS, DeviceSettings
 from stridecheck.simulate.session import (
     DEFAULT_START,
     TRUTH_LABELS,
@@ -61,13 +71,18 @@ __all__ = [
     "DEFAULT_START",
     "DEVIATIONS",
     "GAITS",
+    "RECORDING_MODES",
     "SENSORS",
     "TRUTH_LABELS",
     "AthleteProfile",
+    "DeviceSettings",
+    "Person",
     "PlanStep",
     "SimulatedSession",
+    "draw_population",
     "normalize_plan",
     "parse_duration",
+    "simulate_person",
     "simulate_session",
     "truth_csv_path",
     "write_session",

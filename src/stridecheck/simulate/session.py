@@ -17,7 +17,7 @@ from stridecheck.simulate.deviations import apply_deviations, normalize_deviatio
 from stridecheck.simulate.motion import run_lengths, simulate_motion
 from stridecheck.simulate.plans import PlanStep, normalize_plan
 from stridecheck.simulate.profiles import AthleteProfile, get_athlete
-from stridecheck.simulate.sensors import SENSORS, record
+from stridecheck.simulate.sensors import SENSORS, DeviceSettings, record
 
 __all__ = ["DEFAULT_START", "SimulatedSession", "simulate_session", "write_session"]
 
@@ -109,6 +109,7 @@ def simulate_session(
     deviations: Sequence[str] | Mapping[str, Mapping[str, float] | None] | str = (),
     start: dt.datetime | str | None = None,
     random_state: int | None = 42,
+    device: DeviceSettings | None = None,
 ) -> SimulatedSession:
     """Simulate one run-walk session as a device would record it, with ground truth.
 
@@ -130,6 +131,11 @@ def simulate_session(
         default 2026-01-05 07:00 UTC.
     random_state
         Seed; the same seed gives the same session.
+    device
+        How the device samples (1 Hz, smart, distance filter), its GPS error
+        and what it writes in a timer pause
+        (:class:`~stridecheck.simulate.sensors.DeviceSettings`); default: the
+        set-up's own.
 
     Returns
     -------
@@ -152,7 +158,7 @@ def simulate_session(
     labels, step_of = _expand(steps)
     performed_labels = apply_deviations(labels, step_of, [k for k, _ in steps], devs, rng)
     motion = simulate_motion(performed_labels, profile, rng)
-    rec = record(motion, sensor_key, t0, rng)
+    rec = record(motion, sensor_key, t0, rng, device)
 
     truth_index = pd.DatetimeIndex(
         t0 + pd.to_timedelta(np.arange(len(performed_labels)), unit="s"), name="time"
@@ -176,6 +182,7 @@ def simulate_session(
             "sensors": sensor_key,
             "deviations": list(devs),
             "random_state": random_state,
+            "recording": (device or DeviceSettings()).mode(sensor_key),
         },
     )
     activity = Activity(samples=rec.samples, meta=meta, laps=rec.laps, events=rec.events)
