@@ -1,17 +1,31 @@
-"""Accuracy and speed of the walk / run / stop segmenter, HMM beside the threshold baseline.
+"""Accuracy of the walk / run / stop segmenter over a simulated population, and its speed.
 
-Runs over simulator ground truth covering every sensor set-up, athlete and
-deviation the simulator has, for several run-walk plans (C25K week 1, 15 s
-bouts, 3:1 minutes), and over corpus files that carry device run/walk labels.
-Prints per condition: per-second accuracy (mean and worst file), macro F1,
-median and p90 boundary error, interval-count error and run bouts of at least
-15 s missed, for both methods side by side; then checks the targets of issue #3
-and times a one-hour 1 Hz activity.
+People are drawn from published ranges (:mod:`stridecheck.simulate.population`:
+gait, heart-rate lag, GPS error, recording mode, FIT file variant, pauses,
+deviations from the plan), each session is recorded as that person's device
+and file would leave it, and the segmenter's per-second labels are scored
+against what the person did. The segmenter's priors are published cut-offs
+and its own fit to each file, never the simulator's parameters; to show it,
+the whole population is drawn again with a second seed and every figure
+printed beside the first.
+
+Printed:
+
+- per stratum (gait type, sensor set-up, recording mode, file variant,
+  deviation, pause style, environment): people, mean, 10th percentile and
+  worst per-second accuracy, for both seeds;
+- the targets of issue #13: with cadence (every file variant), GPS only (1 Hz
+  and distance-filtered) beside an oracle that is given each person's true
+  walking and running speed and cadence (``segment(..., profile=...)``),
+  timer pauses, and heart rate alone (the honest answer is ``unknown``);
+- the four named athletes (examples);
+- the time to segment a one-hour 1 Hz file, and agreement with the device's
+  own run/walk labels on corpus files that carry them.
 
 Usage::
 
-    python benchmarks/segmenter_accuracy.py            # 1 seed per condition
-    python benchmarks/segmenter_accuracy.py --seeds 3  # more sessions per condition
+    python benchmarks/segmenter_accuracy.py                 # 500 people, seeds 1 and 2
+    python benchmarks/segmenter_accuracy.py --people 200 --quick
 """
 
 from __future__ import annotations
@@ -20,195 +34,219 @@ import argparse
 import os
 import time
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from stridecheck.segment import segment
-from stridecheck.simulate import ATHLETES, DEVIATIONS, SENSORS, simulate_session
+from stridecheck.segment.profile import GaitProfile, GaitStats
+from stridecheck.simulate import ATHLETES, simulate_session
+from stridecheck.simulate.population import PLANS, Person, draw_population, simulate_person
 
-PLANS: dict[str, list[tuple[str, float]]] = {
-    "c25k_w1": [("walk", 300.0)] + [("run", 60.0), ("walk", 90.0)] * 8 + [("walk", 300.0)],
-    "bouts_15s": [("walk", 300.0)] + [("run", 15.0), ("walk", 45.0)] * 10 + [("walk", 300.0)],
-    "run3_walk1": [("walk", 300.0)] + [("run", 180.0), ("walk", 60.0)] * 5 + [("walk", 180.0)],
-}
-METHODS = ("hmm", "threshold")
-CADENCE_SENSORS = ("watch", "watch_smart", "wrist_dropouts", "treadmill_footpod")
-GPS_ONLY_SENSORS = ("phone_gpx",)
-#: A truth boundary with no predicted boundary into the same kind this close counts as this. [s]
-MAX_BOUNDARY_S = 60.0
+#: Set-ups whose recording carries a step cadence.
+CADENCE_SENSORS = ("watch", "wrist_dropouts", "watch_footpod", "treadmill_footpod")
+#: Set-ups with positions and no cadence.
+GPS_ONLY_SENSORS = ("phone_gpx", "gps_hr")
+STRATA = (
+    "gait_type",
+    "sensors",
+    "recording",
+    "file_variant",
+    "deviation",
+    "pause_style",
+    "environment",
+)
 
 
 @dataclass
-class FileScore:
-    """Scores of one method on one session."""
+class Score:
+    """Scores of one person's session."""
 
-    method: str
-    condition: str
-    sensors: str
-    athlete: str
-    deviation: str
-    plan: str
+    person: Person
     accuracy: float
-    macro_f1: float
-    boundary_errors: list[float]
-    count_error: int
-    runs_15s: int
-    runs_missed: int
+    oracle: float
+    paused_s: int
+    paused_hit_s: int
+    unknown_share: float
+    strata: dict[str, str] = field(default_factory=dict)
 
 
-def macro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
-    """Mean F1 over the labels present in the truth."""
-    f1s = []
-    for label in np.unique(truth):
-        tp = float(np.sum((pred == label) & (truth == label)))
-        fp = float(np.sum((pred == label) & (truth != label)))
-        fn = float(np.sum((pred != label) & (truth == label)))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
-    return float(np.mean(f1s))
-
-
-def boundary_errors(truth_iv: pd.DataFrame, pred_iv: pd.DataFrame) -> list[float]:
-    """For each true boundary: distance to the nearest predicted boundary into the same kind."""
-    errors = []
-    p_start = pred_iv["start"].iloc[1:]
-    p_kind = pred_iv["kind"].iloc[1:].to_numpy()
-    for start, kind in zip(truth_iv["start"].iloc[1:], truth_iv["kind"].iloc[1:], strict=True):
-        same = p_start[p_kind == kind]
-        if len(same) == 0:
-            errors.append(MAX_BOUNDARY_S)
-            continue
-        d = np.abs((same - start).dt.total_seconds().to_numpy())
-        errors.append(float(min(d.min(), MAX_BOUNDARY_S)))
-    return errors
-
-
-def run_bouts_missed(
-    truth_iv: pd.DataFrame, labels_1hz: np.ndarray, t0: pd.Timestamp
-) -> tuple[int, int]:
-    """Run bouts of at least 15 s, and how many of them had under half their seconds as run."""
-    runs = truth_iv[(truth_iv["kind"] == "run") & (truth_iv["duration_s"] >= 15.0)]
-    missed = 0
-    for start, end in zip(runs["start"], runs["end"], strict=True):
-        a = int((start - t0).total_seconds())
-        b = int((end - t0).total_seconds())
-        if np.mean(labels_1hz[a:b] == "run") < 0.5:
-            missed += 1
-    return len(runs), missed
-
-
-def score_session(
-    sensors: str, athlete: str, deviation: str, plan: str, seed: int
-) -> list[FileScore]:
-    """Simulate one session and score both methods on it."""
-    devs = () if deviation == "as_prescribed" else (deviation,)
-    session = simulate_session(
-        PLANS[plan], athlete=athlete, sensors=sensors, deviations=devs, random_state=seed
+def true_profile(person: Person) -> GaitProfile:
+    """The oracle's profile: the person's true walking and running figures."""
+    a = person.athlete
+    return GaitProfile(
+        walk_cadence_spm=GaitStats(a.walk_cadence_spm, max(a.walk_cadence_sd_spm, 2.0), 600.0),
+        run_cadence_spm=GaitStats(a.run_cadence_spm, max(a.run_cadence_sd_spm, 2.0), 600.0),
+        walk_speed_mps=GaitStats(a.walk_speed_mps, max(a.walk_speed_sd_mps, 0.05), 600.0),
+        run_speed_mps=GaitStats(a.run_speed_mps, max(a.run_speed_sd_mps, 0.05), 600.0),
+        athlete=person.person_id,
     )
+
+
+def _labels(activity: object, index: pd.DatetimeIndex, **kwargs: object) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seg = segment(activity, **kwargs)  # type: ignore[arg-type]
+    return seg.label_at(index).to_numpy(dtype=object)
+
+
+def score_person(person: Person, *, oracle: bool) -> Score:
+    """Simulate one person's session and score the segmenter (and the oracle) on it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session = simulate_person(person)
+    index = pd.DatetimeIndex(session.truth_1hz.index)
     truth = session.truth_1hz.to_numpy(dtype=object)
-    out = []
-    for method in METHODS:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            seg = segment(session.activity, method=method)
-        pred = seg.label_at(pd.DatetimeIndex(session.truth_1hz.index)).to_numpy(dtype=object)
-        n_runs, n_missed = run_bouts_missed(
-            session.truth_intervals, pred, session.truth_1hz.index[0]
-        )
-        out.append(
-            FileScore(
-                method=method,
-                condition=session.condition,
-                sensors=sensors,
-                athlete=athlete,
-                deviation=deviation,
-                plan=plan,
-                accuracy=float(np.mean(pred == truth)),
-                macro_f1=macro_f1(truth, pred),
-                boundary_errors=boundary_errors(session.truth_intervals, seg.intervals),
-                count_error=abs(len(seg.intervals) - len(session.truth_intervals)),
-                runs_15s=n_runs,
-                runs_missed=n_missed,
-            )
-        )
-    return out
-
-
-def _fmt_group(scores: list[FileScore]) -> str:
-    acc = np.array([s.accuracy for s in scores])
-    f1 = np.array([s.macro_f1 for s in scores])
-    errs = np.array([e for s in scores for e in s.boundary_errors], dtype=float)
-    med = float(np.median(errs)) if errs.size else float("nan")
-    p90 = float(np.percentile(errs, 90)) if errs.size else float("nan")
-    cnt = float(np.mean([s.count_error for s in scores]))
-    runs = sum(s.runs_15s for s in scores)
-    missed = sum(s.runs_missed for s in scores)
-    return (
-        f"{100 * acc.mean():6.2f} {100 * acc.min():6.2f} {f1.mean():5.3f} "
-        f"{med:5.1f} {p90:5.1f} {cnt:5.1f} {missed:3d}/{runs:<4d}"
+    pred = _labels(session.activity, index)
+    acc = float(np.mean(pred == truth))
+    oracle_acc = float("nan")
+    if oracle and person.sensors != "hr_only":
+        oracle_pred = _labels(session.activity, index, profile=true_profile(person))
+        oracle_acc = float(np.mean(oracle_pred == truth))
+    paused = truth == "paused"
+    moving = (truth == "walk") | (truth == "run")
+    return Score(
+        person=person,
+        accuracy=acc,
+        oracle=oracle_acc,
+        paused_s=int(paused.sum()),
+        paused_hit_s=int(np.sum(paused & (pred == "paused"))),
+        unknown_share=float(np.mean(pred[moving] == "unknown")) if moving.any() else 0.0,
+        strata=person.strata(),
     )
 
 
-def print_table(title: str, key: str, rows: list[FileScore], order: Iterable[str]) -> None:
-    """One line per value of ``key``, HMM and baseline side by side."""
-    head = "acc%   min%   F1    med   p90   #err  missed  "
-    print(f"\n## {title}")
-    print(f"{'':28s} | {'HMM':^44s} | {'threshold baseline':^44s}")
-    print(f"{key:28s} | {head:44s} | {head:44s}")
-    for value in order:
-        parts = []
-        for method in METHODS:
-            group = [s for s in rows if getattr(s, key) == value and s.method == method]
-            parts.append(_fmt_group(group) if group else "-")
-        n = len([s for s in rows if getattr(s, key) == value and s.method == "hmm"])
-        print(f"{value + f' (n={n})':28s} | {parts[0]:44s} | {parts[1]:44s}")
+def run_population(n: int, seed: int, *, oracle: bool) -> list[Score]:
+    """Score ``n`` people drawn with ``seed``."""
+    return [score_person(p, oracle=oracle) for p in draw_population(n, seed)]
 
 
-def check_targets(rows: list[FileScore]) -> list[str]:
-    """Compare the HMM's scores with the targets of issue #3; return one line per target."""
-    hmm = [s for s in rows if s.method == "hmm"]
+def summary(values: Sequence[float]) -> str:
+    """``mean p10 worst`` in percent, or dashes."""
+    if len(values) == 0:
+        return f"{'-':>6s} {'-':>6s} {'-':>6s}"
+    x = 100 * np.asarray(values, dtype=float)
+    return f"{x.mean():6.2f} {np.percentile(x, 10):6.2f} {x.min():6.2f}"
+
+
+def _scored(scores: Iterable[Score]) -> list[Score]:
+    """Sessions a segmenter can be scored on (heart rate alone holds no gait)."""
+    return [s for s in scores if s.person.sensors != "hr_only"]
+
+
+def print_strata(runs: dict[int, list[Score]]) -> None:
+    """Mean / p10 / worst accuracy per stratum, one column group per seed."""
+    seeds = list(runs)
+    head = "  ".join(f"{f'seed {k}: n  mean    p10  worst':>32s}" for k in seeds)
+    for key in STRATA:
+        print(f"\n## By {key}")
+        print(f"{key:22s} {head}")
+        values = sorted({s.strata[key] for scores in runs.values() for s in _scored(scores)})
+        for value in values:
+            parts = []
+            for k in seeds:
+                group = [s.accuracy for s in _scored(runs[k]) if s.strata[key] == value]
+                parts.append(f"{len(group):10d} {summary(group)}")
+            print(f"{value:22s} " + "  ".join(parts))
+
+
+def _target(
+    name: str, values: Sequence[float], mean_t: float, p10_t: float, worst_t: float
+) -> str:
+    x = np.asarray(values, dtype=float)
+    if x.size == 0:
+        return f"[n/a ] {name}: no sessions"
+    mean, p10, worst = x.mean(), float(np.percentile(x, 10)), x.min()
+    ok = mean >= mean_t and p10 >= p10_t and worst >= worst_t
+    return (
+        f"[{'ok' if ok else 'MISS'}] {name} (n={x.size}): mean {100 * mean:.2f} % "
+        f"(>= {100 * mean_t:g}), p10 {100 * p10:.2f} % (>= {100 * p10_t:g}), "
+        f"worst {100 * worst:.2f} % (>= {100 * worst_t:g})"
+    )
+
+
+def check_targets(scores: list[Score]) -> list[str]:
+    """The targets of issue #13, one line each."""
     lines = []
-
-    def acc_line(name: str, group: list[FileScore], mean_t: float, min_t: float) -> None:
-        acc = np.array([s.accuracy for s in group])
-        worst = min(group, key=lambda s: s.accuracy)
-        ok = acc.mean() >= mean_t and acc.min() >= min_t
-        below = int(np.sum(acc < min_t))
+    cad = [s for s in scores if s.person.sensors in CADENCE_SENSORS]
+    lines.append(_target("with cadence, all", [s.accuracy for s in cad], 0.995, 0.985, 0.97))
+    for key in ("file_variant", "gait_type", "recording"):
+        for value in sorted({s.strata[key] for s in cad}):
+            group = [s.accuracy for s in cad if s.strata[key] == value]
+            lines.append(_target(f"with cadence, {key}={value}", group, 0.995, 0.985, 0.97))
+    gps = [
+        s
+        for s in scores
+        if s.person.sensors in GPS_ONLY_SENSORS and s.strata["recording"] in ("1hz", "distance")
+    ]
+    acc = [s.accuracy for s in gps]
+    lines.append(_target("GPS only, 1 Hz and distance-filtered", acc, 0.96, 0.90, 0.0))
+    oracle = [s.oracle for s in gps if np.isfinite(s.oracle)]
+    if oracle:
+        gap = 100 * (np.mean(oracle) - np.mean(acc))
         lines.append(
-            f"[{'ok' if ok else 'MISS'}] {name}: mean accuracy {100 * acc.mean():.2f} % "
-            f"(target >= {100 * mean_t:g}), worst {100 * acc.min():.2f} % "
-            f"(target >= {100 * min_t:g}; {worst.condition} {worst.plan}); "
-            f"{below} of {len(acc)} files below {100 * min_t:g} %"
+            f"[{'ok' if gap <= 1.0 else 'MISS'}] GPS only beside the oracle (true speeds "
+            f"given): oracle mean {100 * np.mean(oracle):.2f} %, p10 "
+            f"{np.percentile(100 * np.array(oracle), 10):.2f} %; segmenter {gap:+.2f} points "
+            "behind (target within 1)"
         )
-
-    def boundary_line(name: str, group: list[FileScore], target: float) -> None:
-        errs = np.array([e for s in group for e in s.boundary_errors], dtype=float)
-        med = float(np.median(errs))
+    paused = sum(s.paused_s for s in scores if s.person.sensors != "phone_gpx")
+    hit = sum(s.paused_hit_s for s in scores if s.person.sensors != "phone_gpx")
+    if paused:
         lines.append(
-            f"[{'ok' if med <= target else 'MISS'}] {name}: median boundary error {med:.1f} s "
-            f"(target <= {target:g} s)"
+            f"[{'ok' if hit == paused else 'MISS'}] timer pauses: {hit} of {paused} paused "
+            f"seconds labelled paused ({100 * hit / paused:.2f} %, target 100 %)"
         )
-
-    cad = [s for s in hmm if s.sensors in CADENCE_SENSORS]
-    gps = [s for s in hmm if s.sensors in GPS_ONLY_SENSORS]
-    if cad:
-        acc_line("with cadence", cad, 0.99, 0.97)
-        boundary_line("with cadence", cad, 2.0)
-    if gps:
-        acc_line("GPS only", gps, 0.95, 0.90)
-        boundary_line("GPS only", gps, 5.0)
-    for name, group in (("with cadence", cad), ("GPS only", gps)):
-        if not group:
-            continue
-        missed = sum(s.runs_missed for s in group)
-        total = sum(s.runs_15s for s in group)
+    hr = [s.unknown_share for s in scores if s.person.sensors == "hr_only"]
+    if hr:
         lines.append(
-            f"[{'ok' if missed == 0 else 'MISS'}] {name}: run bouts >= 15 s missed: "
-            f"{missed} of {total} (target 0)"
+            f"[{'ok' if min(hr) >= 0.999 else 'MISS'}] heart rate only (n={len(hr)}): "
+            f"{100 * np.mean(hr):.1f} % of moving seconds labelled unknown (no guess made)"
         )
+    return lines
+
+
+def print_stability(runs: dict[int, list[Score]]) -> None:
+    """How far the mean and p10 of each stratum move when the population is redrawn."""
+    a, b = list(runs)[:2]
+    worst: tuple[float, str] = (0.0, "")
+    for key in STRATA:
+        for value in sorted({s.strata[key] for s in _scored(runs[a])}):
+            ga = [s.accuracy for s in _scored(runs[a]) if s.strata[key] == value]
+            gb = [s.accuracy for s in _scored(runs[b]) if s.strata[key] == value]
+            if len(ga) < 20 or len(gb) < 20:
+                continue
+            d = 100 * abs(np.mean(ga) - np.mean(gb))
+            if d > worst[0]:
+                worst = (d, f"{key}={value}")
+    all_a = [s.accuracy for s in _scored(runs[a])]
+    all_b = [s.accuracy for s in _scored(runs[b])]
+    p10_a = np.percentile(100 * np.array(all_a), 10)
+    p10_b = np.percentile(100 * np.array(all_b), 10)
+    print(
+        f"all sessions: mean {100 * np.mean(all_a):.2f} % (seed {a}) vs "
+        f"{100 * np.mean(all_b):.2f} % (seed {b}); p10 {p10_a:.2f} vs {p10_b:.2f} %"
+    )
+    print(
+        f"largest change of a stratum mean (strata with >= 20 people): {worst[0]:.2f} points "
+        f"({worst[1]})"
+    )
+
+
+def named_athletes() -> list[str]:
+    """The four named athletes as examples: watch and phone, every plan."""
+    lines = []
+    for name in ATHLETES:
+        for sensors in ("watch", "phone_gpx"):
+            accs = []
+            for plan in PLANS.values():
+                session = simulate_session(plan, athlete=name, sensors=sensors, random_state=7)
+                pred = _labels(session.activity, pd.DatetimeIndex(session.truth_1hz.index))
+                accs.append(float(np.mean(pred == session.truth_1hz.to_numpy(dtype=object))))
+            lines.append(f"{name:13s} {sensors:10s} {summary(accs)}")
     return lines
 
 
@@ -216,24 +254,21 @@ def time_one_hour() -> list[str]:
     """Time segmenting a one-hour 1 Hz activity, watch and GPS-only phone (best of 25 runs)."""
     plan = [("walk", 300.0)] + [("run", 60.0), ("walk", 90.0)] * 22
     lines = []
-    for sensors in ("watch", *GPS_ONLY_SENSORS):
+    for sensors in ("watch", "phone_gpx"):
         session = simulate_session(plan, sensors=sensors, random_state=1)
-        for method in METHODS:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                segment(session.activity, method=method)
-                wall, cpu = [], []
-                for _ in range(25):
-                    w0, c0 = time.perf_counter(), time.process_time()
-                    segment(session.activity, method=method)
-                    wall.append(time.perf_counter() - w0)
-                    cpu.append(time.process_time() - c0)
-            lines.append(
-                f"{sensors:9s} {method:9s}: {len(session.activity.samples)} samples, "
-                f"best {1000 * min(wall):.1f} ms wall / {1000 * min(cpu):.1f} ms CPU, "
-                f"median {1000 * float(np.median(wall)):.1f} ms wall / "
-                f"{1000 * float(np.median(cpu)):.1f} ms CPU (target <= 20 ms)"
-            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            segment(session.activity)
+            wall = []
+            for _ in range(25):
+                w0 = time.perf_counter()
+                segment(session.activity)
+                wall.append(time.perf_counter() - w0)
+        lines.append(
+            f"{sensors:9s}: {len(session.activity.samples)} samples, best "
+            f"{1000 * min(wall):.1f} ms, median {1000 * float(np.median(wall)):.1f} ms "
+            "(target < 20 ms)"
+        )
     return lines
 
 
@@ -250,6 +285,7 @@ def corpus_device_labels(corpus: Path) -> list[str]:
         return [f"corpus not found at {corpus} (set STRIDECHECK_CORPUS)"]
     rows = pd.read_csv(manifest)
     lines = []
+    kinds = {"rwd_run": "run", "rwd_walk": "walk", "rwd_stand": "stop"}
     for rel in rows.loc[rows["notes"].str.contains("split msgs", na=False), "path"]:
         try:
             with warnings.catch_warnings():
@@ -259,7 +295,6 @@ def corpus_device_labels(corpus: Path) -> list[str]:
             lines.append(f"{rel}: not readable ({type(exc).__name__}: {exc})")
             continue
         splits = activity.device_splits
-        kinds = {"rwd_run": "run", "rwd_walk": "walk", "rwd_stand": "stop"}
         splits = splits[splits["split_type"].astype(str).isin(kinds)]
         if len(splits) == 0 or len(activity.samples) == 0:
             continue
@@ -270,56 +305,44 @@ def corpus_device_labels(corpus: Path) -> list[str]:
         ):
             expected[(times >= pd.Timestamp(start)) & (times < pd.Timestamp(end))] = kinds[kind]
         mask = expected.notna().to_numpy()
-        parts = []
-        for method in METHODS:
-            extra = {"split_weight": 0.0} if method == "hmm" else {}
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                seg = segment(activity, method=method, **extra)
-            agree = np.mean(seg.labels.to_numpy()[mask] == expected.to_numpy()[mask])
-            parts.append(f"{method} {100 * agree:.1f} %")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            seg = segment(activity, split_weight=0.0)
+        agree = np.mean(seg.labels.to_numpy()[mask] == expected.to_numpy()[mask])
         lines.append(
             f"{rel}: {int(mask.sum())} samples inside device labels "
-            f"({', '.join(sorted(set(expected.dropna())))}); agreement: " + ", ".join(parts)
+            f"({', '.join(sorted(set(expected.dropna())))}); agreement {100 * agree:.1f} %"
         )
     return lines or ["no corpus file carries rwd_* labels"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=1, help="sessions per condition")
-    parser.add_argument("--plans", nargs="*", default=list(PLANS), choices=list(PLANS))
-    parser.add_argument("--sensors", nargs="*", default=list(SENSORS), choices=list(SENSORS))
-    parser.add_argument("--athletes", nargs="*", default=list(ATHLETES), choices=list(ATHLETES))
-    parser.add_argument("--quick", action="store_true", help="skip the timing and corpus sections")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--people", type=int, default=500, help="people per population")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2], help="population seeds")
+    parser.add_argument("--no-oracle", action="store_true", help="skip the oracle runs")
+    parser.add_argument("--quick", action="store_true", help="skip timing, examples and corpus")
     args = parser.parse_args()
 
-    deviations = ["as_prescribed", *DEVIATIONS]
-    rows: list[FileScore] = []
-    t_start = time.perf_counter()
-    for sensors in args.sensors:
-        for athlete in args.athletes:
-            for deviation in deviations:
-                for plan in args.plans:
-                    for seed in range(args.seeds):
-                        rows.extend(score_session(sensors, athlete, deviation, plan, 100 + seed))
-    elapsed = time.perf_counter() - t_start
-    n_files = len(rows) // len(METHODS)
-    print(f"# Segmenter accuracy: {n_files} simulated sessions ({elapsed:.0f} s)")
-    print(
-        "acc% = mean per-second accuracy, min% = worst file, F1 = macro F1, med/p90 = "
-        "boundary error [s], #err = mean |interval count error|, missed = run bouts >= 15 s "
-        "missed / total"
-    )
-    print_table("By sensor set-up", "sensors", rows, args.sensors)
-    print_table("By athlete", "athlete", rows, args.athletes)
-    print_table("By deviation", "deviation", rows, deviations)
-    print_table("By plan", "plan", rows, args.plans)
-    print("\n## Targets (HMM)")
-    for line in check_targets(rows):
-        print(line)
+    runs: dict[int, list[Score]] = {}
+    for k, seed in enumerate(args.seeds):
+        t0 = time.perf_counter()
+        runs[seed] = run_population(args.people, seed, oracle=k == 0 and not args.no_oracle)
+        print(f"# population seed {seed}: {args.people} people ({time.perf_counter() - t0:.0f} s)")
+    print("per-second accuracy per person, in percent: mean, 10th percentile, worst")
+    print_strata(runs)
+    for seed, scores in runs.items():
+        print(f"\n## Targets (issue #13), population seed {seed}")
+        for line in check_targets(scores):
+            print(line)
+    if len(runs) >= 2:
+        print("\n## Redrawn population (priors do not come from the simulator)")
+        print_stability(runs)
     if args.quick:
         return
+    print("\n## Named athletes (examples), all plans: mean, p10, worst")
+    for line in named_athletes():
+        print(line)
     print("\n## Speed, one-hour 1 Hz activity")
     for line in time_one_hour():
         print(line)

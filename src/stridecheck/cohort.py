@@ -1,7 +1,8 @@
 """Adherence of a whole cohort: one folder per participant in, tidy tables out.
 
 The cohort folder holds one folder per participant with their activity files
-(FIT, GPX, TCX, also ``.gz`` and zips) and an ``enrollment.toml``::
+(FIT, GPX, TCX, also ``.gz`` and zips) and an ``enrollment.toml``
+(:func:`stridecheck.enrollment.read_enrollment`)::
 
     start = 2026-03-02          # first day of week 1 (TOML date or "YYYY-MM-DD")
     program = "couch-to-5k"     # optional: built-in name or TOML path (relative to the folder)
@@ -45,8 +46,6 @@ import json
 import math
 import os
 import time
-import tomllib
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +56,7 @@ import pandas as pd
 from stridecheck.cohort_dictionary import consort_table, datapackage
 from stridecheck.compliance import ScoredActivity, adherence
 from stridecheck.compliance.adherence import program_week, week_sessions
+from stridecheck.enrollment import ENROLLMENT_FILE, read_enrollment
 from stridecheck.errors import InputError, StrideCheckError
 from stridecheck.importer import (
     Candidate,
@@ -66,8 +66,9 @@ from stridecheck.importer import (
     process_pool,
     read_for_analysis,
 )
+from stridecheck.outputs import atomic_output
 from stridecheck.pipeline import COMPLY_METHOD, scored_activity
-from stridecheck.programs import Program, Session, load_program
+from stridecheck.programs import Program, Session
 
 __all__ = [
     "DATAPACKAGE_FILE",
@@ -85,8 +86,6 @@ __all__ = [
     "write_tables",
 ]
 
-#: Name of the per-participant enrolment file.
-ENROLLMENT_FILE = "enrollment.toml"
 #: The tables a cohort run writes, in order.
 TABLES: tuple[str, ...] = (
     "sessions",
@@ -194,35 +193,12 @@ def _error(participant: str, file: str, error: str, reason: str) -> dict[str, st
 
 
 def _enrollment(task: ParticipantTask) -> tuple[Program, dt.date]:
-    """Read a participant's ``enrollment.toml``; :class:`InputError` when unusable."""
-    path = Path(task.folder) / ENROLLMENT_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "missing: every participant folder needs one") from None
-    except (OSError, UnicodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(path, f"cannot be read ({exc})") from None
-    raw_start = data.get("start")
-    if isinstance(raw_start, dt.datetime):
-        start = raw_start.date()
-    elif isinstance(raw_start, dt.date):
-        start = raw_start
-    elif isinstance(raw_start, str):
-        try:
-            start = dt.date.fromisoformat(raw_start.strip())
-        except ValueError:
-            raise InputError(path, f"start {raw_start!r} is not a date like 2026-03-02") from None
-    else:
-        raise InputError(path, "needs 'start = YYYY-MM-DD' (the first day of week 1)")
-    raw_program = data.get("program")
-    if raw_program is None:
-        if task.program is None:
-            raise InputError(path, "names no program and the cohort run has no --program")
-        return task.program, start
-    if not isinstance(raw_program, str):
-        raise InputError(path, "'program' must be a built-in name or a TOML file path")
-    local = Path(task.folder) / raw_program
-    return load_program(local if local.is_file() else raw_program), start
+    """A participant's program and start (:func:`read_enrollment`).
+
+    Raises :class:`InputError` when the enrolment file is unusable.
+    """
+    enrollment = read_enrollment(task.folder)
+    return enrollment.program(default=task.program), enrollment.start
 
 
 def _activities(task: ParticipantTask, out: ParticipantOutput) -> Iterator[tuple[str, Candidate]]:
@@ -289,14 +265,12 @@ def _score_file(
     score the files of one participant in parallel.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            activity = read_for_analysis(data, label)
-            scored = scored_activity(activity, label)
-            week = program_week(start, scored.start.date())
-            for session in weeks.get(week, []):
-                scored.score_against(session, method=COMPLY_METHOD)
-            scored.totals()
+        activity = read_for_analysis(data, label)
+        scored = scored_activity(activity, label, errors="ignore")
+        week = program_week(start, scored.start.date())
+        for session in weeks.get(week, []):
+            scored.score_against(session, method=COMPLY_METHOD)
+        scored.totals()
         return scored
     except StrideCheckError as exc:
         reason = getattr(exc, "reason", None) or str(exc)
@@ -313,9 +287,7 @@ def _summarise(
     out: ParticipantOutput,
 ) -> ParticipantOutput:
     """The participant's rows from their scored activities (the adherence measures)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        report = adherence(program, start, scored, as_of=task.as_of, method=COMPLY_METHOD)
+    report = adherence(program, start, scored, as_of=task.as_of, method=COMPLY_METHOD)
     out.sessions = report.sessions.assign(participant=task.participant)
     out.weekly = report.weeks.assign(participant=task.participant)
     out.interruptions = report.interruptions.assign(participant=task.participant)
@@ -645,8 +617,6 @@ def write_tables(
     InputError
         Unknown format, or an existing output without ``force``.
     """
-    from stridecheck.cli._common import atomic_output
-
     kind = fmt.strip().lower()
     if kind not in ("csv", "parquet"):
         raise InputError("--format", f"unknown table format {fmt!r}; choose csv or parquet")

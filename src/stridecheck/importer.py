@@ -23,7 +23,6 @@ import itertools
 import multiprocessing
 import os
 import time
-import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -329,9 +328,7 @@ def read_for_analysis(data: bytes, label: str) -> Activity:
     StrideCheckError
         When the bytes are not a readable activity, or hold fewer than two samples.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        activity = read(data, errors="warn")
+    activity = read(data, errors="ignore")
     if len(activity.samples) < 2:
         raise InputError(label, "holds fewer than two samples")
     activity.meta.source_path = label
@@ -353,7 +350,7 @@ def prepare(
     try:
         activity = read_for_analysis(data, label)
         activity.meta.sha256 = sha256
-        analysis = analyse_activity(activity, program, start_date)
+        analysis = analyse_activity(activity, program, start_date, errors="ignore")
         return Prepared(label, activity_record(activity, label, sha256), analysis.to_record())
     except Exception as exc:  # a bug must not stop a bulk import: report it per file
         return rejection(label, exc)

@@ -1,13 +1,29 @@
 """One activity in, everything stridecheck concludes about it out.
 
 :func:`analyse_activity` is the single place where an activity is segmented
-and, when a program is given, scored against the prescribed session it best
-matches; the importer and :func:`refresh_results` store what it returns.
+and, given a prescribed session or a program, scored against the session (or
+the program's best-matching one): it returns an :class:`Analysis`. The
+importer and :func:`refresh_results` store what it returns; ``stridecheck
+analyze``, ``demo`` and ``record``, the reports built from activities in
+memory, the cohort runner (through :func:`scored_activity`) and the live
+recorder call it too. The analysis warns about data problems as
+:func:`stridecheck.io.read` does: ``errors="warn" | "ignore" | "raise"``.
+
 Adherence over a program (:func:`athlete_adherence` for a stored athlete, and
-the cohort runner) segments the same way (:data:`SEGMENT_METHOD`) and leaves
+the cohort runner) takes the analyses (:meth:`Analysis.scored`) and leaves
 matching and the trial's measures to :func:`stridecheck.compliance.adherence`.
 :func:`algorithm_version` names what produced a stored result, so stale results
 are recomputed.
+
+Quick example::
+
+    from stridecheck import read
+    from stridecheck.pipeline import analyse_activity
+    from stridecheck.programs import load_program
+
+    week1 = load_program("couch-to-5k").session("W1S1")
+    analysis = analyse_activity(read("run.fit"), session=week1)
+    analysis.segmentation.intervals, analysis.session_compliance.score
 """
 
 from __future__ import annotations
@@ -16,7 +32,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,13 +45,15 @@ from stridecheck.compliance import (
     AdherenceReport,
     ComplianceParams,
     ScoredActivity,
+    SessionCompliance,
     adherence,
     best_session,
+    comply,
     program_calendar,
     score_activity,
 )
 from stridecheck.compliance.adherence import program_week
-from stridecheck.errors import InputError
+from stridecheck.errors import ErrorPolicy, InputError
 from stridecheck.messages import to_json
 from stridecheck.programs import Program, Session
 from stridecheck.segment import INTERVAL_COLUMNS, HmmParams, Segmentation, segment
@@ -51,11 +68,13 @@ from stridecheck.store.repository import (
 __all__ = [
     "COMPLY_METHOD",
     "SEGMENT_METHOD",
+    "Analysis",
     "AnalysisResult",
     "algorithm_version",
     "analyse_activity",
     "athlete_adherence",
     "candidate_sessions",
+    "enrolled_activities",
     "program_week",
     "refresh_results",
     "scored_activity",
@@ -85,28 +104,51 @@ def algorithm_version() -> str:
 
 
 @dataclass
-class AnalysisResult:
-    """What :func:`analyse_activity` concluded.
+class Analysis:
+    """What :func:`analyse_activity` concluded about one activity.
 
     Attributes
     ----------
+    activity
+        The activity analysed.
     segmentation
         Walk / run / stop intervals (:class:`~stridecheck.segment.Segmentation`).
     session_id
         Id of the prescribed session the activity was scored against (``None``
-        without a program).
-    compliance
-        The session compliance document (``SessionCompliance.to_dict()``: score,
-        category, run_compliance_pct, walk_compliance_pct, steps, reasons), or
-        ``None`` without a program.
+        without a program or session).
+    session_compliance
+        The compliance with that session
+        (:class:`~stridecheck.compliance.SessionCompliance`), or ``None``.
     algorithm_version
         :func:`algorithm_version` at the time of the analysis.
     """
 
+    activity: Activity
     segmentation: Segmentation
     session_id: str | None
-    compliance: dict[str, Any] | None
+    session_compliance: SessionCompliance | None
     algorithm_version: str
+
+    @property
+    def compliance(self) -> dict[str, Any] | None:
+        """The compliance document, JSON-safe (``SessionCompliance.to_dict()``: score,
+        category, run_compliance_pct, walk_compliance_pct, steps, reasons), or ``None``."""
+        if self.session_compliance is None:
+            return None
+        return _clean(self.session_compliance.to_dict())
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems met reading the activity, then segmenting it, in plain words."""
+        return [*self.activity.meta.warnings, *self.segmentation.warnings]
+
+    def scored(self, name: str | None = None) -> ScoredActivity:
+        """The activity with its intervals, ready for :func:`stridecheck.compliance.adherence`.
+
+        ``name`` is its name in reports (default: the source file name, else the
+        start time).
+        """
+        return score_activity(self.activity, name=name, segmentation=self.segmentation)
 
     def _methods_json(self) -> str | None:
         doc = self.segmentation.methods_doc
@@ -124,8 +166,8 @@ class AnalysisResult:
             for values in zip(*columns, strict=True)
         ]
         comp: ComplianceRecord | None = None
-        if self.compliance is not None:
-            doc = self.compliance
+        doc = self.compliance
+        if doc is not None:
             comp = ComplianceRecord(
                 session_id=self.session_id,
                 score=doc.get("score"),
@@ -225,41 +267,67 @@ def analyse_activity(
     activity: Activity,
     program: Program | None = None,
     start_date: dt.date | None = None,
-) -> AnalysisResult:
-    """Segment an activity and, given a program, score it against its best-matching session.
+    *,
+    session: Session | None = None,
+    method: str = SEGMENT_METHOD,
+    errors: ErrorPolicy | str = "warn",
+) -> Analysis:
+    """**Segment an activity and score it against what was prescribed.**
+
+    The one orchestration of stridecheck: the importer, the command line
+    (``analyze``, ``demo``, ``record``), the reports, the cohort runner, the
+    dashboard and the live recorder all analyse an activity through here.
 
     Parameters
     ----------
     activity
         The activity.
     program
-        The prescribed program, or ``None`` for segmentation only.
+        The prescribed program: the activity is scored against the session
+        of it that fits best (see :func:`candidate_sessions`). ``None`` (and no
+        ``session``) for segmentation only.
     start_date
         The athlete's program start date: restricts the candidate sessions to
         the activity's program week (see :func:`candidate_sessions`).
+    session
+        Score against this prescribed session instead (not with ``program``).
+    method
+        Segmenter method (:data:`stridecheck.segment.METHODS`); stored and
+        cohort results use :data:`SEGMENT_METHOD`.
+    errors
+        What to do with the data problems the segmenter meets: ``"warn"``
+        (default), ``"ignore"`` or ``"raise"``, as in
+        :func:`stridecheck.segment.segment`. They are kept in
+        ``Analysis.segmentation.warnings`` under every policy but ``"raise"``.
 
     Returns
     -------
-    AnalysisResult
+    Analysis
 
     Raises
     ------
+    ValueError
+        When both ``program`` and ``session`` are given, or for an unknown method.
     StrideCheckError
-        When the activity cannot be analysed (e.g. no usable samples).
+        When the activity cannot be analysed (e.g. no usable samples), or for a
+        data problem with ``errors="raise"``.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        seg = segment(activity, method=SEGMENT_METHOD)
+    if program is not None and session is not None:
+        raise ValueError("give a program (best-fitting session) or a session, not both")
+    seg = segment(activity, method=method, errors=errors)
     version = algorithm_version()
+    if session is not None:
+        result = comply(activity, session, segmentation=seg, method=COMPLY_METHOD)
+        return Analysis(activity, seg, session.id, result, version)
     if program is None:
-        return AnalysisResult(seg, None, None, version)
+        return Analysis(activity, seg, None, None, version)
     candidates = candidate_sessions(activity, program, start_date)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        session_id, result = best_session(
-            activity, candidates, segmentation=seg, method=COMPLY_METHOD
-        )
-    return AnalysisResult(seg, session_id, _clean(result.to_dict()), version)
+    session_id, result = best_session(activity, candidates, segmentation=seg, method=COMPLY_METHOD)
+    return Analysis(activity, seg, session_id, result, version)
+
+
+#: The name :class:`Analysis` had before it kept the activity and the compliance object.
+AnalysisResult = Analysis
 
 
 def refresh_results(store: Store, athlete_name: str) -> int:
@@ -277,17 +345,20 @@ def refresh_results(store: Store, athlete_name: str) -> int:
     start = enrolment.start_date if enrolment is not None else None
     for activity_id in stale:
         activity = store.load_activity(activity_id)
-        result = analyse_activity(activity, program, start)
+        result = analyse_activity(activity, program, start, errors="ignore")
         store.replace_analysis(activity_id, result.to_record(), enrolment)
     return len(stale)
 
 
-def scored_activity(activity: Activity, name: str) -> ScoredActivity:
-    """Segment an activity once (as :func:`analyse_activity` does) for adherence scoring."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        seg = segment(activity, method=SEGMENT_METHOD)
-    return score_activity(activity, name=name, segmentation=seg)
+def scored_activity(
+    activity: Activity, name: str, *, errors: ErrorPolicy | str = "ignore"
+) -> ScoredActivity:
+    """Segment an activity (:func:`analyse_activity`) for adherence scoring.
+
+    ``errors`` is the segmenter's error policy (default ``"ignore"``: the
+    problems stay in the activity's and the segmentation's warnings).
+    """
+    return analyse_activity(activity, errors=errors).scored(name)
 
 
 def enrolled_activities(
@@ -360,14 +431,12 @@ def athlete_adherence(
         Unknown athlete, or an athlete who is not enrolled.
     """
     athlete, enrolment, scored = enrolled_activities(store, athlete_name, numbered=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return adherence(
-            enrolment.program(),
-            enrolment.start_date,
-            scored,
-            as_of=as_of,
-            done_score=done_score,
-            method=COMPLY_METHOD,
-            notes=store.notes_frame(athlete.id),  # pain, adverse events, clearances (#17)
-        )
+    return adherence(
+        enrolment.program(),
+        enrolment.start_date,
+        scored,
+        as_of=as_of,
+        done_score=done_score,
+        method=COMPLY_METHOD,
+        notes=store.notes_frame(athlete.id),  # pain, adverse events, clearances (#17)
+    )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,9 +35,9 @@ from stridecheck.compliance import (
     adherence,
     best_session,
     comply,
-    score_activity,
 )
-from stridecheck.programs import Program, load_program
+from stridecheck.pipeline import scored_activity
+from stridecheck.programs import Program, Session, load_program
 
 __all__ = [
     "adherence_csv",
@@ -46,6 +45,7 @@ __all__ = [
     "format_adherence_tables",
     "format_compliance_table",
     "load_program_option",
+    "prescribed_session",
     "register",
 ]
 
@@ -74,17 +74,44 @@ def load_program_option(value: str) -> Program:
     return load_program(value)
 
 
+def prescribed_session(program: str, session: str | None = None) -> tuple[Program, Session | None]:
+    """The program and session of ``analyze --program P [--session ID|auto]``.
+
+    Parameters
+    ----------
+    program
+        A built-in program name or a TOML path.
+    session
+        A session id, or ``"auto"`` / ``None`` for the session that fits best
+        (then the session returned is ``None``).
+
+    Raises
+    ------
+    stridecheck.errors.StrideCheckError
+        For an unknown program or session (the command line exits with status 2).
+    """
+    plan = load_program_option(program)
+    if session is None or session.strip().lower() == "auto":
+        return plan, None
+    try:
+        return plan, plan.session(session.strip())
+    except KeyError:
+        fail(
+            session, f"no such session in {plan.name!r}; sessions: " + ", ".join(plan.session_ids)
+        )
+
+
 def analyze_compliance(
     activity: Activity, segmentation: Any, program: str, session: str | None = None
 ) -> SessionCompliance:
-    """Compliance for ``analyze --program P [--session ID|auto]``.
+    """Compliance for ``analyze --program P [--session ID|auto]`` of a segmented activity.
 
     Parameters
     ----------
     activity
         The activity read from the file.
     segmentation
-        Its :class:`~stridecheck.segment.Segmentation` (already computed by ``analyze``).
+        Its :class:`~stridecheck.segment.Segmentation`.
     program
         A built-in program name or a TOML path.
     session
@@ -95,16 +122,10 @@ def analyze_compliance(
     stridecheck.errors.StrideCheckError
         For an unknown program or session (the command line exits with status 2).
     """
-    plan = load_program_option(program)
-    if session is None or session.strip().lower() == "auto":
+    plan, chosen = prescribed_session(program, session)
+    if chosen is None:
         _, result = best_session(activity, plan, segmentation=segmentation)
         return result
-    try:
-        chosen = plan.session(session.strip())
-    except KeyError:
-        fail(
-            session, f"no such session in {plan.name!r}; sessions: " + ", ".join(plan.session_ids)
-        )
     return comply(activity, chosen, segmentation=segmentation)
 
 
@@ -358,9 +379,7 @@ def register(app: typer.Typer) -> None:
             scored: list[ScoredActivity] = []
             for path in files:
                 activity = read_quietly(path, strict=strict)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    item = score_activity(activity, name=path.name)
+                item = scored_activity(activity, path.name)
                 if not (as_json or as_csv):
                     for message in activity.meta.warnings:
                         report_warning(path, message)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,7 +36,8 @@ from stridecheck.cli._common import (
     report_warning,
 )
 from stridecheck.cli.info import read_quietly
-from stridecheck.segment import METHODS, Segmentation, segment
+from stridecheck.pipeline import analyse_activity
+from stridecheck.segment import METHODS, Segmentation
 
 __all__ = ["analysis_document", "format_intervals_table", "register"]
 
@@ -156,14 +156,19 @@ def register(app: typer.Typer) -> None:
         if method.strip().lower() not in METHODS:
             fail("--method", f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         activity = read_quietly(file, strict=strict)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            seg = segment(activity, method=method)
-        compliance = None
+        plan, chosen = None, None
         if program is not None:
-            from stridecheck.cli.adherence import analyze_compliance
+            from stridecheck.cli.adherence import prescribed_session
 
-            compliance = analyze_compliance(activity, seg, program, session)
+            plan, chosen = prescribed_session(program, session)
+        analysis = analyse_activity(
+            activity,
+            plan if chosen is None else None,
+            session=chosen,
+            method=method,
+            errors="ignore",
+        )
+        seg, compliance = analysis.segmentation, analysis.session_compliance
         if as_json:
             document = analysis_document(seg, file)
             document["summary"]["warnings"] = list(activity.meta.warnings) + list(seg.warnings)

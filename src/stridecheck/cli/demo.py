@@ -11,8 +11,9 @@ The demo is a plain sequence of steps, each a small function:
    (the layout of ``stridecheck cohort``), all before any work is done;
 1. import: :func:`read_sessions` reads every file into a summary row,
    :func:`show_sessions` prints them, :func:`write_summary` writes ``summary.csv``;
-2. intervals: :func:`segment_sessions` splits every activity into walk / run /
-   stop intervals, :func:`show_intervals` prints one session's table;
+2. intervals: :func:`analyse_sessions` splits every activity into walk / run /
+   stop intervals (:func:`stridecheck.pipeline.analyse_activity`),
+   :func:`show_intervals` prints one session's table;
 3. compliance and adherence: :func:`athlete_reports` scores every athlete's
    activities against the program calendar (the report data, so the tables and
    the report agree), :func:`show_compliance` and :func:`show_adherence` print
@@ -28,8 +29,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-import tomllib
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,13 +52,12 @@ from stridecheck.cli._common import (
 )
 from stridecheck.cli.analyze import format_intervals_table
 from stridecheck.cli.info import read_quietly
-from stridecheck.cohort import ENROLLMENT_FILE
-from stridecheck.compliance import score_activity
+from stridecheck.enrollment import read_enrollment
 from stridecheck.messages import render
-from stridecheck.pipeline import SEGMENT_METHOD
+from stridecheck.pipeline import Analysis, analyse_activity
 from stridecheck.programs import Program, load_program_file
-from stridecheck.report import AthleteReportData, assemble, render_report
-from stridecheck.segment import Segmentation, segment
+from stridecheck.report import AthleteReportData, athlete_data_from_activities, render_report
+from stridecheck.segment import Segmentation
 
 __all__ = [
     "COMPLIANCE_COLUMNS",
@@ -69,6 +67,7 @@ __all__ = [
     "REPORT_NAME",
     "SUMMARY_COLUMNS",
     "SessionEntry",
+    "analyse_sessions",
     "athlete_reports",
     "compliance_rows",
     "load_enrollment_start",
@@ -77,7 +76,6 @@ __all__ = [
     "locate_sample_data",
     "read_sessions",
     "register",
-    "segment_sessions",
     "sensors_of",
     "show_adherence",
     "show_compliance",
@@ -242,7 +240,8 @@ def load_sample_program(data_dir: Path) -> Program:
 def load_enrollment_start(data_dir: Path, athlete: str) -> dt.date:
     """An athlete's first day of week 1, from ``<athlete>/enrollment.toml``.
 
-    The file is the one ``stridecheck cohort`` reads: ``start = 2026-01-05``
+    The file is the one ``stridecheck cohort`` reads
+    (:func:`stridecheck.enrollment.read_enrollment`): ``start = 2026-01-05``
     (a TOML date or a ``"YYYY-MM-DD"`` string).
 
     Raises
@@ -250,24 +249,7 @@ def load_enrollment_start(data_dir: Path, athlete: str) -> dt.date:
     InputError
         When the file is missing, unreadable or has no usable ``start``.
     """
-    path = data_dir / athlete / ENROLLMENT_FILE
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(path, "missing: each athlete folder needs one with 'start = YYYY-MM-DD'")
-    except (OSError, UnicodeError, tomllib.TOMLDecodeError) as exc:
-        fail(path, f"cannot be read ({exc})")
-    start = document.get("start")
-    if isinstance(start, dt.datetime):
-        return start.date()
-    if isinstance(start, dt.date):
-        return start
-    if isinstance(start, str):
-        try:
-            return dt.date.fromisoformat(start.strip())
-        except ValueError:
-            pass
-    fail(path, f"needs 'start = YYYY-MM-DD' (the first day of week 1), got {start!r}")
+    return read_enrollment(data_dir / athlete).start
 
 
 def sensors_of(activity: Activity) -> list[str]:
@@ -377,17 +359,18 @@ def write_summary(rows: list[dict[str, Any]], out_dir: Path) -> Path:
     return _write_csv(frame, out_dir / "summary.csv")
 
 
-def segment_sessions(activities: list[Activity]) -> list[Segmentation]:
-    """Split every activity into walk / run / stop intervals (as stored results are)."""
-    segmentations: list[Segmentation] = []
+def analyse_sessions(activities: list[Activity]) -> list[Analysis]:
+    """Analyse every activity as stored results are: its walk / run / stop intervals.
+
+    Each is :func:`stridecheck.pipeline.analyse_activity` of the activity.
+    """
+    analyses: list[Analysis] = []
     with _progress() as progress:
         task = progress.add_task("Finding walk / run / stop intervals", total=len(activities))
         for activity in activities:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                segmentations.append(segment(activity, method=SEGMENT_METHOD))
+            analyses.append(analyse_activity(activity, errors="ignore"))
             progress.advance(task)
-    return segmentations
+    return analyses
 
 
 def show_intervals(
@@ -415,16 +398,15 @@ def show_intervals(
 
 def athlete_reports(
     entries: list[SessionEntry],
-    activities: list[Activity],
-    segmentations: list[Segmentation],
+    analyses: list[Analysis],
     program: Program,
     starts: dict[str, dt.date],
 ) -> list[AthleteReportData]:
     """Score each athlete's activities against the program calendar: the report data.
 
     This is :func:`stridecheck.report.athlete_data_from_activities` with the
-    segmentations made once in :func:`segment_sessions`: each activity is
-    matched to a prescribed session of its program week and scored
+    segmentations of :func:`analyse_sessions`: each activity is matched to a
+    prescribed session of its program week and scored
     (:func:`stridecheck.compliance.adherence`), and the trial's measures are
     computed; activities are named by their file names.
     """
@@ -434,24 +416,16 @@ def athlete_reports(
         task = progress.add_task("Scoring sessions against the program", total=len(athletes))
         for athlete in athletes:
             members = [i for i, e in enumerate(entries) if e.athlete == athlete]
-            scored = [
-                score_activity(
-                    activities[i], name=entries[i].path.name, segmentation=segmentations[i]
+            reports.append(
+                athlete_data_from_activities(
+                    athlete,
+                    program,
+                    starts[athlete],
+                    [analyses[i].activity for i in members],
+                    segmentations=[analyses[i].segmentation for i in members],
+                    names=[entries[i].path.name for i in members],
                 )
-                for i in members
-            ]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                reports.append(
-                    assemble(
-                        athlete,
-                        program,
-                        starts[athlete],
-                        scored,
-                        segmentation_methods=segmentations[members[0]].methods_doc
-                        or segmentations[members[0]].methods_text,
-                    )
-                )
+            )
             progress.advance(task)
     return reports
 
@@ -648,11 +622,11 @@ def demo(
     out_console.print(f"Wrote {write_summary(rows, out)}")
 
     _step(2, "Intervals: walk, run and stop in every activity")
-    segmentations = segment_sessions(activities)
-    show_intervals(entries, segmentations, program)
+    analyses = analyse_sessions(activities)
+    show_intervals(entries, [a.segmentation for a in analyses], program)
 
     _step(3, f"Compliance and adherence: {program.name}")
-    reports = athlete_reports(entries, activities, segmentations, program, starts)
+    reports = athlete_reports(entries, analyses, program, starts)
     files = {(e.athlete, e.path.name): e.path.relative_to(data_dir).as_posix() for e in entries}
     compliance = compliance_rows(reports, files)
     show_compliance(compliance)

@@ -130,12 +130,12 @@ def print_compliance(activity: Activity, program: str, session: str) -> SessionC
         The score that was printed.
     """
     from stridecheck.cli.adherence import format_compliance_table
-    from stridecheck.compliance import comply
+    from stridecheck.pipeline import analyse_activity
     from stridecheck.programs import load_program
-    from stridecheck.segment import segment
 
     prescribed = load_program(program).session(session)
-    result = comply(activity, prescribed, segmentation=segment(activity))
+    result = analyse_activity(activity, session=prescribed).session_compliance
+    assert result is not None  # a session was given
     out_console.print(format_compliance_table(result))
     return result
 

@@ -40,6 +40,7 @@ from stridecheck.compliance.progression import assess_weeks, cleared, notes_tabl
 from stridecheck.compliance.result import SessionCompliance
 from stridecheck.compliance.session import comply_intervals
 from stridecheck.compliance.timeline import RUN, build_timeline
+from stridecheck.errors import ErrorPolicy
 from stridecheck.messages import Text, render
 from stridecheck.programs.model import Program, ProgressionRules, Session
 
@@ -229,6 +230,7 @@ def score_activity(
     name: str | None = None,
     segmentation: Any = None,
     segment_method: str = "hmm",
+    errors: ErrorPolicy | str = "ignore",
 ) -> ScoredActivity:
     """Segment an activity once, for scoring against many sessions.
 
@@ -243,15 +245,14 @@ def score_activity(
         :func:`stridecheck.segment.segment` with ``segment_method``.
     segment_method
         Segmenter method when ``segmentation`` is not given.
+    errors
+        Error policy of that segmentation (as in :func:`stridecheck.segment.segment`);
+        default ``"ignore"``.
     """
     if segmentation is None:
-        import warnings
-
         from stridecheck.segment import segment
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            intervals = segment(activity, method=segment_method).intervals
+        intervals = segment(activity, method=segment_method, errors=errors).intervals
     elif isinstance(segmentation, pd.DataFrame):
         intervals = segmentation
     else:

@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from stridecheck.messages import Join, Num, Text, Translator, msg, nmsg, render, translator_for
+from stridecheck.i18n import translator_for
+from stridecheck.messages import Join, Num, Text, Translator, msg, nmsg, render
 
 if TYPE_CHECKING:
     from stridecheck.compliance.result import SessionCompliance, StepCompliance

@@ -8,7 +8,8 @@ functions give the text's tree, :func:`compliance_methods` and
 from __future__ import annotations
 
 from stridecheck.compliance.params import ComplianceParams
-from stridecheck.messages import Join, Num, Text, Translator, msg, render, translator_for
+from stridecheck.i18n import translator_for
+from stridecheck.messages import Join, Num, Text, Translator, msg, render
 from stridecheck.programs.model import ProgressionRules
 
 __all__ = [

@@ -10,7 +10,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from stridecheck.compliance.params import ComplianceParams
-from stridecheck.messages import Text, Translator, render, to_json, translator_for
+from stridecheck.i18n import translator_for
+from stridecheck.messages import Text, Translator, render, to_json
 
 __all__ = ["CATEGORIES", "VERDICTS", "Category", "SessionCompliance", "StepCompliance", "Verdict"]
 

@@ -50,6 +50,7 @@ from stridecheck.compliance.timeline import (
     ActiveTimeline,
     build_timeline,
 )
+from stridecheck.errors import ErrorPolicy
 from stridecheck.messages import render
 from stridecheck.programs.model import ConcreteStep, Program, Session, Step, Targets
 
@@ -136,7 +137,10 @@ def _intervals_of(obj: Any) -> pd.DataFrame | None:
 
 
 def _resolve_inputs(
-    activity_or_segmentation: Any, segmentation: Any, segment_method: str
+    activity_or_segmentation: Any,
+    segmentation: Any,
+    segment_method: str,
+    errors: ErrorPolicy | str = "ignore",
 ) -> tuple[pd.DataFrame, Activity | None]:
     activity = activity_or_segmentation if isinstance(activity_or_segmentation, Activity) else None
     intervals = _intervals_of(segmentation) if segmentation is not None else None
@@ -150,14 +154,10 @@ def _resolve_inputs(
                 f"got {type(activity_or_segmentation).__name__}"
             )
     if intervals is None:
-        import warnings
-
         from stridecheck.segment import segment
 
         assert activity is not None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            intervals = segment(activity, method=segment_method).intervals
+        intervals = segment(activity, method=segment_method, errors=errors).intervals
     missing = {"kind", "start", "end"} - set(intervals.columns)
     if missing:
         raise ValueError(f"the interval table lacks column(s): {', '.join(sorted(missing))}")
@@ -508,6 +508,7 @@ def comply(
     method: str = "dp",
     params: ComplianceParams | None = None,
     segment_method: str = "hmm",
+    errors: ErrorPolicy | str = "ignore",
 ) -> SessionCompliance:
     """**Score one activity against one prescribed session.**
 
@@ -531,6 +532,10 @@ def comply(
         Thresholds and tolerances (:class:`ComplianceParams`).
     segment_method
         Segmenter used when only an activity is given.
+    errors
+        Error policy of that segmentation (``"ignore"``, ``"warn"`` or
+        ``"raise"``, as in :func:`stridecheck.segment.segment`); default
+        ``"ignore"``: the score is what is asked for, not the data notes.
 
     Returns
     -------
@@ -553,7 +558,9 @@ def comply(
         For an unknown method, an empty session or an interval table without
         ``kind``/``start``/``end``.
     """
-    intervals, activity = _resolve_inputs(activity_or_segmentation, segmentation, segment_method)
+    intervals, activity = _resolve_inputs(
+        activity_or_segmentation, segmentation, segment_method, errors
+    )
     return comply_intervals(intervals, session, activity=activity, method=method, params=params)
 
 
@@ -576,6 +583,7 @@ def best_session(
     method: str = "dp",
     params: ComplianceParams | None = None,
     segment_method: str = "hmm",
+    errors: ErrorPolicy | str = "ignore",
 ) -> tuple[str, SessionCompliance]:
     """The session of a program an activity fits best (``--session auto``).
 
@@ -585,6 +593,9 @@ def best_session(
     then the earliest.
     Sessions whose score cannot beat the best so far (the time run and walked
     caps their run and walk compliance) are skipped.
+
+    ``segmentation``, ``method``, ``params``, ``segment_method`` and ``errors``
+    are those of :func:`comply`.
 
     Returns
     -------
@@ -604,7 +615,9 @@ def best_session(
             f"`method` {method!r} not found. Must be one of {', '.join(map(repr, ALIGN_METHODS))}."
         )
     p = params or ComplianceParams()
-    intervals, activity = _resolve_inputs(activity_or_segmentation, segmentation, segment_method)
+    intervals, activity = _resolve_inputs(
+        activity_or_segmentation, segmentation, segment_method, errors
+    )
     # one timeline for every candidate: the sessions differ, what was done does not
     timeline = build_timeline(intervals, activity)
     kinds = timeline.kinds

@@ -1,7 +1,7 @@
 """Live compliance while following a session plan: how much of each finished step was on plan.
 
 :func:`live_compliance` segments the samples recorded so far with
-:func:`stridecheck.segment.segment` (about 15 ms per hour of samples) and, for
+:func:`stridecheck.pipeline.analyse_activity` (about 15 ms per hour of samples) and, for
 each step of the :class:`~stridecheck.live.cues.SessionPlan` that has ended,
 measures the share of its time spent in the prescribed kind (walk or run).
 :func:`format_live_compliance` turns the result into the one-line text the live
@@ -10,7 +10,6 @@ display shows (:func:`stridecheck.live.display.render_status`'s ``compliance``).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,11 +60,9 @@ class LiveCompliance:
 
 def _kinds(samples: pd.DataFrame) -> pd.Series:
     activity = Activity(finalize_samples(samples), ActivityMeta(source_format="ble"))
-    from stridecheck.segment import segment
+    from stridecheck.pipeline import analyse_activity
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return segment(activity).labels
+    return analyse_activity(activity, errors="ignore").segmentation.labels
 
 
 def live_compliance(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -277,9 +276,7 @@ def assemble(
     items = list(scored)
     _unique_names(items)
     by_name = {item.name: item for item in items}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        report = adherence(program, start, items, as_of=as_of, notes=list(notes))
+    report = adherence(program, start, items, as_of=as_of, notes=list(notes))
     records: list[dict[str, Any]] = report.sessions.to_dict(orient="records")  # type: ignore[assignment]
     sessions = [_session_report(program, rec, report, by_name) for rec in records]
     week_of = {s.session_id: s.week for s in sessions}
@@ -359,7 +356,8 @@ def athlete_data_from_activities(
     segmentations
         One per activity: a :class:`~stridecheck.segment.Segmentation` or an
         interval table with ``kind``, ``start``, ``end`` (e.g. a simulator's
-        ``truth_intervals``). Default: :func:`stridecheck.segment.segment`.
+        ``truth_intervals``). Default: the segmentation of
+        :func:`stridecheck.pipeline.analyse_activity`.
     names
         Names of the activities in the report (default: source file names).
     notes
@@ -381,11 +379,9 @@ def athlete_data_from_activities(
     for i, activity in enumerate(activities):
         seg = segmentations[i] if segmentations is not None else None
         if seg is None:
-            from stridecheck.segment import segment
+            from stridecheck.pipeline import analyse_activity
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                seg = segment(activity)
+            seg = analyse_activity(activity, errors="ignore").segmentation
         if methods_text is None and not isinstance(seg, pd.DataFrame):
             methods_text = getattr(seg, "methods_doc", None) or getattr(seg, "methods_text", None)
         default = activity.meta.source_path or activity.start_time.strftime("%Y-%m-%d %H:%M")

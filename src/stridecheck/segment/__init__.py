@@ -7,6 +7,11 @@ Quick example::
     seg.intervals[["kind", "start", "duration_s", "pace_s_per_km"]]
     print(seg.methods_text)
 
+``stridecheck.segment`` is this package, and calling it calls :func:`segment`:
+``import stridecheck.segment as s`` gives the package (``s.HmmParams``,
+``s.segment``) whatever was imported before, and ``stridecheck.segment(activity)``
+segments.
+
 Methods (``method=``):
 
 ``"hmm"`` (aliases ``"viterbi"``, ``"default"``)
@@ -20,6 +25,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
+import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +36,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from stridecheck.activity import Activity
-from stridecheck.errors import EmptyActivityError, StrideCheckWarning
-from stridecheck.messages import Text, Translator, render, translator_for
+from stridecheck.errors import EmptyActivityError, ErrorPolicy, InputError, StrideCheckWarning
+from stridecheck.i18n import translator_for
+from stridecheck.messages import Text, Translator, render
 from stridecheck.segment.features import Evidence, extract_evidence
 from stridecheck.segment.hmm import (
     RUN,
@@ -197,7 +205,13 @@ def _finish(
     return labels, intervals
 
 
-def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentation:
+def segment(
+    activity: Activity,
+    method: str = "hmm",
+    *,
+    errors: ErrorPolicy | str = "warn",
+    **params: Any,
+) -> Segmentation:
     """**Split an activity into walk, run, stop, paused and unknown intervals.**
 
     Parameters
@@ -208,6 +222,12 @@ def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentat
     method
         ``"hmm"`` (default; aliases ``"viterbi"``, ``"default"``) or
         ``"threshold"`` (aliases ``"baseline"``, ``"cut"``). Case-insensitive.
+    errors
+        What to do with the data problems met (the notes of
+        ``Segmentation.warnings``), as ``read(..., errors=)`` does: ``"warn"``
+        (default) emits each as a :class:`~stridecheck.errors.StrideCheckWarning`,
+        ``"ignore"`` only keeps them in ``Segmentation.warnings``, ``"raise"``
+        raises the first as an :class:`~stridecheck.errors.InputError`.
     **params
         Settings of the method: fields of :class:`HmmParams` or
         :class:`ThresholdParams` (e.g. ``run_walk_cost=12``).
@@ -220,16 +240,20 @@ def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentat
     Raises
     ------
     ValueError
-        For an unknown method or parameter.
+        For an unknown method or parameter, or an unknown ``errors`` policy.
     stridecheck.errors.EmptyActivityError
         When the activity holds no samples.
+    stridecheck.errors.InputError
+        With ``errors="raise"``, for the first data problem met.
 
     Warns
     -----
     StrideCheckWarning
-        When the activity has neither speed nor cadence (everything is
-        ``unknown``: no guess is made) or other data problems were met.
+        With ``errors="warn"``, when the activity has neither speed nor cadence
+        (everything is ``unknown``: no guess is made) or other data problems
+        were met.
     """
+    policy = ErrorPolicy.coerce(errors)
     name = _resolve_method(method)
     if len(activity.samples) == 0:
         raise EmptyActivityError(activity.meta.source_path, "no samples to segment")
@@ -259,8 +283,11 @@ def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentat
     )
     doc = segment_methods_doc(name, ev, settings, model)
     english = ev.warnings
-    for message in english:
-        warnings.warn(message, StrideCheckWarning, stacklevel=2)
+    if policy is ErrorPolicy.RAISE and english:
+        raise InputError(activity.meta.source_path, english[0])
+    if policy is ErrorPolicy.WARN:
+        for message in english:
+            warnings.warn(message, StrideCheckWarning, stacklevel=2)
     return Segmentation(
         labels=labels,
         intervals=intervals,
@@ -271,3 +298,18 @@ def segment(activity: Activity, method: str = "hmm", **params: Any) -> Segmentat
         model=model,
         methods_doc=doc,
     )
+
+
+class _CallablePackage(types.ModuleType):
+    """This package, callable as :func:`segment` (``stridecheck.segment(activity)``).
+
+    The package root offers the function as ``stridecheck.segment``; giving the
+    package itself that name (callable) keeps ``import stridecheck.segment``
+    and ``stridecheck.segment.<name>`` meaning the package.
+    """
+
+    def __call__(self, activity: Activity, method: str = "hmm", **kwargs: Any) -> Segmentation:
+        return segment(activity, method, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

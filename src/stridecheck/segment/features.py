@@ -69,6 +69,9 @@ GPS_WINDOW_S = 4.0
 #: Time over which errors of speed from positions stay correlated: GPS position
 #: error wanders slowly, so speeds a few seconds apart share most of it. [s]
 GPS_ERROR_CORRELATION_S = 8.0
+#: Fixes further apart than this are a gap in the track, not sparse sampling:
+#: speed is not fitted across it. [s]
+MAX_FIX_GAP_S = 10.0
 #: Cadences above this are sensor errors. [steps/min]
 MAX_CADENCE_SPM = 260.0
 
@@ -110,6 +113,11 @@ class Evidence:
         timer somewhere); GPX files, for one, do not.
     distance_m
         Cumulative distance (recorded, else integrated from speed), NaN where unknown. [m]
+    pause_windows
+        Timer pauses from the file's events, ``(k, 2)`` rows of start and end in
+        seconds since the first sample, clipped to the recording. A pause may
+        hold no sample at all (Garmin watches write a stop event, nothing, then
+        a start event). [s]
     sources
         Signals that carried evidence, for the methods text.
     notes
@@ -131,6 +139,7 @@ class Evidence:
     paused: BoolArray
     timer_info: bool
     distance_m: FloatArray
+    pause_windows: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))
     sources: list[str] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
 
@@ -204,11 +213,24 @@ def _as_utc_ns(stamp: pd.Timestamp) -> int:
     return int(stamp.tz_convert("UTC").as_unit("ns").value)
 
 
-def _paused_from_events(t_ns: NDArray[np.int64], events: pd.DataFrame) -> BoolArray:
-    """True for samples between a timer stop event and the next timer start."""
+def _paused_from_events(
+    t_ns: NDArray[np.int64], events: pd.DataFrame
+) -> tuple[BoolArray, FloatArray]:
+    """Samples between a timer stop event and the next start, and those pauses.
+
+    Returns
+    -------
+    paused, windows
+        True for samples inside a pause; each pause as ``(start, end)`` in
+        seconds since the first sample, clipped to the recording (a pause
+        still open at the end runs to the last sample).
+    """
     paused = np.zeros(len(t_ns), dtype=bool)
+    windows = np.zeros((0, 2))
     if events is None or len(events) == 0 or not {"time", "event_type"} <= set(events.columns):
-        return paused
+        return paused, windows
+    if len(t_ns) == 0:
+        return paused, windows
     rows: list[tuple[int, bool]] = []
     for when, event, kind in zip(
         events["time"].tolist(),
@@ -230,6 +252,7 @@ def _paused_from_events(t_ns: NDArray[np.int64], events: pd.DataFrame) -> BoolAr
         rows.append((_as_utc_ns(stamp), kind_s in _TIMER_STOP))
     rows.sort(key=lambda r: r[0])
     stopped_at: int | None = None
+    spans: list[tuple[int, int]] = []
     for when_ns, is_stop in rows:
         if is_stop and stopped_at is None:
             stopped_at = when_ns
@@ -237,10 +260,16 @@ def _paused_from_events(t_ns: NDArray[np.int64], events: pd.DataFrame) -> BoolAr
             first = int(np.searchsorted(t_ns, stopped_at, side="right"))
             last = int(np.searchsorted(t_ns, when_ns, side="left"))
             paused[first:last] = True
+            spans.append((stopped_at, when_ns))
             stopped_at = None
     if stopped_at is not None:
         paused[int(np.searchsorted(t_ns, stopped_at, side="right")) :] = True
-    return paused
+        spans.append((stopped_at, int(t_ns[-1])))
+    if spans:
+        raw = (np.array(spans, dtype=np.int64) - t_ns[0]) / 1e9
+        raw = np.clip(raw, 0.0, (t_ns[-1] - t_ns[0]) / 1e9)
+        windows = raw[raw[:, 1] > raw[:, 0]]
+    return paused, windows
 
 
 def _has_timer_events(events: pd.DataFrame) -> bool:
@@ -300,10 +329,14 @@ def _fitted_speed(
     """Speed from a least-squares line through the fixes of a centred window. [m/s]
 
     East and north (metres on a local tangent plane) are each fitted against
-    time over ``window_s``; the speed is the length of the fitted velocity.
-    Window sums come from cumulative sums, so irregular times and gaps cost
-    nothing extra. Windows holding fewer than three fixes or spanning under a
-    third of ``window_s`` give NaN.
+    time over a window of at least ``window_s``, widened where fixes are
+    sparse so that it always reaches the neighbouring fix on each side (a
+    distance-filtered or smart-recorded track, fixes 2-10 s apart): the
+    window is time-based, never a count of points. The speed is the length of
+    the fitted velocity. Window sums come from cumulative sums, so irregular
+    times and gaps cost nothing extra. A window holding fewer than two fixes,
+    spanning under a third of its length, or reaching past
+    :data:`MAX_FIX_GAP_S` to a neighbour gives NaN.
     """
     lat = _column(samples, "lat_deg", order)
     lon = _column(samples, "lon_deg", order)
@@ -317,8 +350,14 @@ def _fitted_speed(
     lat0 = math.radians(float(np.median(lat[ok])))
     north = np.radians(lat[ok] - lat[ok][0]) * EARTH_RADIUS_M
     east = np.radians(lon[ok] - lon[ok][0]) * EARTH_RADIUS_M * math.cos(lat0)
-    first = np.searchsorted(tv, t - window_s / 2.0, side="left")
-    stop = np.searchsorted(tv, t + window_s / 2.0, side="right")
+    # reach per side: at least window_s / 2, and out to the neighbouring fix
+    pos = np.clip(np.searchsorted(tv, t), 0, len(tv) - 1)
+    prev_gap = tv[pos] - tv[np.maximum(pos - 1, 0)]
+    next_gap = tv[np.minimum(pos + 1, len(tv) - 1)] - tv[pos]
+    before = np.maximum(window_s / 2.0, np.where(prev_gap <= MAX_FIX_GAP_S, prev_gap, 0.0))
+    after = np.maximum(window_s / 2.0, np.where(next_gap <= MAX_FIX_GAP_S, next_gap, 0.0))
+    first = np.searchsorted(tv, t - before - 1e-6, side="left")
+    stop = np.searchsorted(tv, t + after + 1e-6, side="right")
     tc = tv - tv[0]
 
     def window_sum(values: FloatArray) -> FloatArray:
@@ -330,7 +369,7 @@ def _fitted_speed(
     s_tt = window_sum(tc * tc)
     denom = count * s_tt - s_t * s_t
     span = tv[np.maximum(stop - 1, 0)] - tv[np.minimum(first, len(tv) - 1)]
-    good = (count >= 3) & (span >= window_s / 3.0) & (denom > 0)
+    good = (count >= 2) & (span >= (before + after) / 3.0) & (denom > 0)
     safe = np.where(good, denom, 1.0)
     v_east = (count * window_sum(tc * east) - s_t * window_sum(east)) / safe
     v_north = (count * window_sum(tc * north) - s_t * window_sum(north)) / safe
@@ -430,7 +469,7 @@ def extract_evidence(activity: Activity) -> Evidence:
         if (lap_label != NO_DEVICE_LABEL).any():
             sources.append("workout-step laps")
 
-    paused = _paused_from_events(t_ns, activity.events)
+    paused, pause_windows = _paused_from_events(t_ns, activity.events)
     if "timer_running" in samples.columns:
         col = samples["timer_running"]
         if col.dtype == bool:
@@ -456,6 +495,7 @@ def extract_evidence(activity: Activity) -> Evidence:
         paused=paused,
         timer_info=timer_info,
         distance_m=distance,
+        pause_windows=pause_windows,
         sources=sources,
         notes=notes,
     )

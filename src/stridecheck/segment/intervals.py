@@ -5,9 +5,11 @@ between two samples the boundary is put halfway between them (the change
 happened somewhere in between; with smart recording the gap can be several
 seconds), less the sensors' response lag (a reading describes the second
 before it). Timer pauses begin and end exactly at the samples the device wrote
-when the timer stopped and started. A gap between samples longer than the
-bridging limit becomes an ``unknown`` interval of its own, or ``paused`` in a
-file without timer information (GPX) when the athlete did not move across it.
+when the timer stopped and started, or at the timer's stop and start events
+when no sample lies inside the pause (``paused``, with no distance charged).
+A gap between samples longer than the bridging limit becomes an ``unknown``
+interval of its own, or ``paused`` in a file without timer information (GPX)
+when the athlete did not move across it.
 """
 
 from __future__ import annotations
@@ -172,6 +174,11 @@ def build_intervals(
         kinds = np.insert(kinds, pos, _gap_kinds(ev, gap_idx, pause_speed_mps))
         sample_of = np.insert(sample_of, pos, -1)
 
+    if len(ev.pause_windows):
+        starts, ends, kinds, sample_of = _paint_pauses(
+            starts, ends, kinds, sample_of, ev.pause_windows
+        )
+
     length = ends - starts
     if (length > 0).any():
         keep = length > 0
@@ -211,6 +218,8 @@ def build_intervals(
         d_start = np.interp(iv_start, t[dist_ok], ev.distance_m[dist_ok])
         d_end = np.interp(iv_end, t[dist_ok], ev.distance_m[dist_ok])
         distance = np.maximum(d_end - d_start, 0.0)
+        # the device counts no distance while its timer is stopped
+        distance = np.where(iv_kind == PAUSED_CODE, 0.0, distance)
     else:
         distance = np.full(len(iv_kind), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -236,6 +245,31 @@ def build_intervals(
         copy=False,
     )
     return frame, iv_start, iv_end
+
+
+def _paint_pauses(
+    starts: FloatArray,
+    ends: FloatArray,
+    kinds: IntArray,
+    sample_of: IntArray,
+    windows: FloatArray,
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+    """Overlay timer pauses (``(start, end)`` rows, seconds) on the pieces, splitting as needed.
+
+    Pieces are time-ordered and contiguous; a piece partly inside a pause is cut
+    at the pause's edge, the part inside becomes ``paused``.
+    """
+    for a, b in windows:
+        cut_points = [x for x in (a, b) if np.any((starts < x) & (ends > x))]
+        for x in cut_points:
+            i = int(np.flatnonzero((starts < x) & (ends > x))[0])
+            starts = np.insert(starts, i + 1, x)
+            ends = np.insert(ends, i, x)
+            kinds = np.insert(kinds, i + 1, kinds[i])
+            sample_of = np.insert(sample_of, i + 1, sample_of[i])
+        inside = (starts >= a) & (ends <= b) & (ends > starts)
+        kinds = np.where(inside, PAUSED_CODE, kinds)
+    return starts, ends, kinds, sample_of
 
 
 def _utc_times(t0_ns: int, offset_s: FloatArray) -> pd.DatetimeIndex:
