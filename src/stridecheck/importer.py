@@ -47,6 +47,7 @@ from stridecheck.pipeline import analyse_activity
 from stridecheck.programs import Program
 from stridecheck.store.codec import meta_to_json, samples_to_parquet
 from stridecheck.store.repository import ActivityRecord, AnalysisRecord, Enrolment, Store
+from stridecheck.store.times import utc_text
 
 __all__ = [
     "ACTIVITY_SUFFIXES",
@@ -309,7 +310,7 @@ def activity_record(activity: Activity, label: str, sha256: str) -> ActivityReco
         sha256=sha256,
         source_path=label,
         source_format=activity.meta.source_format,
-        start_time=activity.start_time.isoformat(),
+        start_time=utc_text(activity.start_time),
         duration_s=activity.duration_s,
         distance_m=activity.distance_m,
         n_samples=len(activity.samples),

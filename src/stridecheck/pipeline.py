@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from stridecheck import __version__
@@ -71,6 +70,7 @@ from stridecheck.store.repository import (
     Enrolment,
     Store,
 )
+from stridecheck.store.times import utc_texts
 
 __all__ = [
     "COMPLY_METHOD",
@@ -205,17 +205,8 @@ class Analysis:
 
 
 def _iso_times(values: pd.Series) -> list[str]:
-    """ISO 8601 text of UTC times, as ``pd.Timestamp.isoformat`` writes them."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC":
-        times = pd.DatetimeIndex(values.array).as_unit("ns")  # already UTC: no parsing
-    else:
-        times = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
-    ns = times.asi8
-    if not (ns % 1_000_000_000).any():  # whole seconds, the usual case
-        text = np.datetime_as_string(ns.view("datetime64[ns]").astype("datetime64[s]"), unit="s")
-        return [f"{t}+00:00" for t in text.tolist()]
-    return [pd.Timestamp(t).isoformat() for t in times]
+    """The store's text of UTC times (:func:`stridecheck.store.times.utc_texts`)."""
+    return utc_texts(values)
 
 
 def candidate_sessions(

@@ -28,6 +28,7 @@ from stridecheck.segment.intervals import INTERVAL_COLUMNS
 from stridecheck.store.codec import activity_from_blobs
 from stridecheck.store.db import connect, resolve_db_path, transaction
 from stridecheck.store.migrations import migrate
+from stridecheck.store.times import parse_utc_texts
 
 __all__ = [
     "INTERVAL_FIELDS",
@@ -520,7 +521,7 @@ class Store:
             params=(activity_id,),
         )
         for col in ("start", "end"):
-            frame[col] = pd.to_datetime(frame[col], utc=True)
+            frame[col] = parse_utc_texts(frame[col])
         return frame
 
     def compliance_frame(self, enrolment: Enrolment) -> pd.DataFrame:
