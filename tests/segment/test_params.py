@@ -38,12 +38,31 @@ def test_every_segmenter_setting_changes_the_version(name: str) -> None:
     assert algorithm_version(HmmParams()) == algorithm_version()
 
 
-@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(ComplianceParams)])
-def test_every_compliance_setting_changes_the_version(name: str) -> None:
-    value = getattr(ComplianceParams(), name)
+def _leaf_settings(params: object, prefix: str = "") -> list[str]:
+    """Dotted names of every number in a (nested) settings dataclass."""
+    names: list[str] = []
+    for f in dataclasses.fields(params):  # type: ignore[arg-type]
+        value = getattr(params, f.name)
+        if dataclasses.is_dataclass(value):
+            names += _leaf_settings(value, f"{prefix}{f.name}.")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            names.append(prefix + f.name)
+    return names
+
+
+def _with(params: object, dotted: str) -> object:
+    head, _, rest = dotted.partition(".")
+    value = getattr(params, head)
+    if rest:
+        return dataclasses.replace(params, **{head: _with(value, rest)})  # type: ignore[type-var]
     other = type(value)(value * 0.9) if value else type(value)(1)  # still a valid setting
-    params = dataclasses.replace(ComplianceParams(), **{name: other})
-    assert algorithm_version(compliance_params=params) != algorithm_version()
+    return dataclasses.replace(params, **{head: other})  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize("name", _leaf_settings(ComplianceParams()))
+def test_every_compliance_setting_changes_the_version(name: str) -> None:
+    params = _with(ComplianceParams(), name)
+    assert algorithm_version(compliance_params=params) != algorithm_version()  # type: ignore[arg-type]
 
 
 def test_module_constants_change_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
