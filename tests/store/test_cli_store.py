@@ -259,3 +259,21 @@ def test_count_candidates_estimates_the_progress_total(tmp_path: Path, activity_
     assert count_candidates([activity_dir]) == 4
     assert count_candidates([archive]) == 4
     assert count_candidates([activity_dir, archive, tmp_path / "missing.fit"]) == 9
+
+
+def test_cohort_json(
+    runner: CliRunner, tmp_path: Path, cohort_dir: Path, program_file: Path
+) -> None:
+    out = tmp_path / "tables"
+    res = runner.invoke(
+        app,
+        ["cohort", str(cohort_dir), "-p", str(program_file), "-o", str(out), "-j", "1", "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["participants"] == 3
+    assert doc["files"] >= 1
+    assert {Path(p).name for p in doc["tables"]} >= {"sessions.csv", "participants.csv"}
+    assert all(Path(p).is_file() for p in doc["tables"])
+    assert [e["file"] for e in doc["errors"]] == ["broken.fit"]
+    assert set(doc["errors"][0]) == {"participant", "file", "error", "reason"}
