@@ -28,6 +28,7 @@ Quick example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -55,7 +56,13 @@ from stridecheck.compliance.adherence import program_week
 from stridecheck.errors import ErrorPolicy, InputError
 from stridecheck.messages import to_json
 from stridecheck.programs import Program, Session
-from stridecheck.segment import INTERVAL_COLUMNS, HmmParams, Segmentation, segment
+from stridecheck.segment import (
+    INTERVAL_COLUMNS,
+    HmmParams,
+    Segmentation,
+    segment,
+    segmenter_settings,
+)
 from stridecheck.store.repository import (
     AnalysisRecord,
     Athlete,
@@ -90,16 +97,27 @@ def _digest(value: object) -> str:
     return hashlib.sha256(repr(value).encode("utf-8")).hexdigest()[:10]
 
 
-def algorithm_version() -> str:
+def algorithm_version(
+    segment_params: HmmParams | None = None, compliance_params: ComplianceParams | None = None
+) -> str:
     """Name of the algorithms producing results, e.g. ``"stridecheck 0.1.0; segment hmm ..."``.
 
-    It holds the package version and digests of the segmenter's and the
-    compliance scorer's default settings, so a change to either makes stored
-    results stale (they are then recomputed).
+    It holds the package version and digests of every setting of the segmenter
+    (:func:`stridecheck.segment.segmenter_settings`: the fields of
+    :class:`~stridecheck.segment.HmmParams` and the constants of its modules)
+    and of the compliance scorer's settings, so a change to any of them makes
+    stored results stale (they are then recomputed).
+
+    Parameters
+    ----------
+    segment_params, compliance_params
+        The settings to name (default: the defaults, which stored results use).
     """
+    segmenter = sorted(segmenter_settings(segment_params).items())
+    compliance = sorted(dataclasses.asdict(compliance_params or ComplianceParams()).items())
     return (
-        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(HmmParams())}; "
-        f"compliance {COMPLY_METHOD} {_digest(ComplianceParams())}"
+        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(segmenter)}; "
+        f"compliance {COMPLY_METHOD} {_digest(compliance)}"
     )
 
 

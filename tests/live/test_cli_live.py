@@ -179,6 +179,7 @@ def test_record_live_with_plan_display_and_cues(run_fast, tmp_path: Path) -> Non
     from rich.console import Console
 
     from stridecheck.cli.record import record_live
+    from stridecheck.live.backends.bumble_backend import bumble_backend
     from stridecheck.live.cues import Cue, SessionPlan
     from stridecheck.live.recorder import SensorRequest
     from stridecheck.live.replay import VIRTUAL_ADDRESSES, virtual_sensor
@@ -204,7 +205,7 @@ def test_record_live_with_plan_display_and_cues(run_fast, tmp_path: Path) -> Non
             meta={"program": "inline"},
             plan=SessionPlan.from_steps(plan_steps),
             display=True,
-            backend=link.backend(),
+            backend=bumble_backend(link),
             players=[Recording()],
             console=Console(file=screen, width=80, color_system=None, force_terminal=False),
         )

@@ -48,6 +48,7 @@ def sensors_table(sensors: list[FoundSensor]) -> Table:
 
 async def _scan_virtual(timeout_s: float, battery: bool) -> list[FoundSensor]:
     from stridecheck.live.backends.bleak_backend import scan_sensors
+    from stridecheck.live.backends.bumble_backend import bumble_backend
     from stridecheck.live.replay import VIRTUAL_ADDRESSES, virtual_sensor
     from stridecheck.live.virtual import VirtualLink
 
@@ -55,7 +56,7 @@ async def _scan_virtual(timeout_s: float, battery: bool) -> list[FoundSensor]:
     for role in VIRTUAL_ADDRESSES:
         await link.add(virtual_sensor(role))
     try:
-        return await scan_sensors(link.backend(), timeout_s, read_battery=battery)
+        return await scan_sensors(bumble_backend(link), timeout_s, read_battery=battery)
     finally:
         await link.close()
 
