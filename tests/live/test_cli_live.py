@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -53,6 +54,13 @@ def test_devices_scan_virtual_and_profiles() -> None:
     result = runner.invoke(app, ["devices", "profiles"])
     assert result.exit_code == 0
     assert "generic-footpod" in result.output
+    as_json = runner.invoke(app, ["devices", "profiles", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    profiles = {p["key"]: p for p in json.loads(as_json.stdout)}
+    assert profiles["generic-footpod"]["kind"] == "footpod"
+    assert {"name_patterns", "cadence_factor", "walking_running", "verified"} <= set(
+        profiles["generic-footpod"]
+    )
 
 
 def test_record_replay_then_recover(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import time
 from typing import TYPE_CHECKING, Annotated
 
@@ -97,10 +99,22 @@ def scan(
     out_console.print(sensors_table(sensors))
 
 
-def profiles() -> None:
+def profiles(
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print JSON: every field of each profile (the device-profile TOML keys).",
+        ),
+    ] = False,
+) -> None:
     """List the device profiles (built-in plus STRIDECHECK_DEVICE_PROFILES files)."""
     from stridecheck.live.profiles import load_profiles
 
+    if as_json:
+        rows = [dataclasses.asdict(p) for p in load_profiles().values()]
+        typer.echo(json.dumps(rows, indent=2))
+        return
     table = Table("key", "kind", "names", "cadence x", "walk/run bit", "verified", box=None)
     for p in load_profiles().values():
         table.add_row(
