@@ -28,6 +28,7 @@ Quick example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import inspect
@@ -57,7 +58,13 @@ from stridecheck.compliance.profile_learning import ProfileSession, learn_profil
 from stridecheck.errors import ErrorPolicy, InputError
 from stridecheck.messages import to_json
 from stridecheck.programs import Program, Session
-from stridecheck.segment import INTERVAL_COLUMNS, HmmParams, Segmentation, segment
+from stridecheck.segment import (
+    INTERVAL_COLUMNS,
+    HmmParams,
+    Segmentation,
+    segment,
+    segmenter_settings,
+)
 from stridecheck.segment.profile import GaitProfile
 from stridecheck.store.repository import (
     AnalysisRecord,
@@ -94,18 +101,34 @@ def _digest(value: object) -> str:
     return hashlib.sha256(repr(value).encode("utf-8")).hexdigest()[:10]
 
 
-def algorithm_version(profile_version: int | None = None) -> str:
+def algorithm_version(
+    segment_params: HmmParams | None = None,
+    compliance_params: ComplianceParams | None = None,
+    *,
+    profile_version: int | None = None,
+) -> str:
     """Name of the algorithms producing results, e.g. ``"stridecheck 0.1.0; segment hmm ..."``.
 
-    It holds the package version and digests of the segmenter's and the
-    compliance scorer's default settings, so a change to either makes stored
-    results stale (they are then recomputed). With the version of the
+    It holds the package version and digests of every setting of the segmenter
+    (:func:`stridecheck.segment.segmenter_settings`: the fields of
+    :class:`~stridecheck.segment.HmmParams` and the constants of its modules)
+    and of the compliance scorer's settings, so a change to any of them makes
+    stored results stale (they are then recomputed). With the version of the
     athlete's gait profile used as prior it ends in ``"; profile v<n>"``: a
     new profile makes the athlete's results stale too.
+
+    Parameters
+    ----------
+    segment_params, compliance_params
+        The settings to name (default: the defaults, which stored results use).
+    profile_version
+        Version of the athlete's gait profile used, if any.
     """
+    segmenter = sorted(segmenter_settings(segment_params).items())
+    compliance = sorted(dataclasses.asdict(compliance_params or ComplianceParams()).items())
     text = (
-        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(HmmParams())}; "
-        f"compliance {COMPLY_METHOD} {_digest(ComplianceParams())}"
+        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(segmenter)}; "
+        f"compliance {COMPLY_METHOD} {_digest(compliance)}"
     )
     return text if profile_version is None else f"{text}; profile v{profile_version}"
 
@@ -325,7 +348,7 @@ def analyse_activity(
         raise ValueError("give a program (best-fitting session) or a session, not both")
     prior = None if profile is None or profile.is_empty else profile
     seg = _segment(activity, method, errors, prior)
-    version = algorithm_version(None if prior is None else prior.version)
+    version = algorithm_version(profile_version=None if prior is None else prior.version)
     if session is not None:
         result = comply(activity, session, segmentation=seg, method=COMPLY_METHOD, profile=prior)
         return Analysis(activity, seg, session.id, result, version, prior)
@@ -362,7 +385,7 @@ def refresh_results(store: Store, athlete_name: str) -> int:
     enrolment = store.current_enrolment(athlete.id)
     profile = store.get_gait_profile(athlete.name)
     prior = None if profile is None or profile.is_empty else profile
-    version = algorithm_version(None if prior is None else prior.version)
+    version = algorithm_version(profile_version=None if prior is None else prior.version)
     stale = store.stale_activity_ids(athlete.id, version, enrolment)
     program = enrolment.program() if enrolment is not None else None
     start = enrolment.start_date if enrolment is not None else None

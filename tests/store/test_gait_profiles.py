@@ -119,7 +119,7 @@ def test_import_learns_and_uses_the_profile(
         assert len(profile.sessions) == 4
         rows = store.conn.execute("SELECT algorithm_version, result_json FROM compliance")
         for version, result_json in rows:
-            assert version == algorithm_version(1)
+            assert version == algorithm_version(profile_version=1)
             assert json.loads(result_json)["profile_version"] == 1
         # nothing new: the profile stays as it is
         assert update_gait_profile(store, "ana") == profile

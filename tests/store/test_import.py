@@ -42,7 +42,7 @@ def test_import_idempotent_and_scored(
         assert comp["session_id"].tolist() == short_program.session_ids
         assert (comp["category"] == "completed").all()
         profile = store.get_gait_profile("ana")
-        expected = algorithm_version(None if profile is None else profile.version)
+        expected = algorithm_version(profile_version=None if profile is None else profile.version)
         assert set(comp["algorithm_version"]) == {expected}
         # stored samples come back in canonical form
         activity = store.load_activity(1)
@@ -189,7 +189,9 @@ def test_results_recomputed_when_program_or_version_changes(
         assert refresh_results(store, "ana") == 1
         versions = {r[0] for r in store.conn.execute("SELECT algorithm_version FROM analyses")}
         profile = store.get_gait_profile("ana")
-        assert versions == {algorithm_version(None if profile is None else profile.version)}
+        assert versions == {
+            algorithm_version(profile_version=None if profile is None else profile.version)
+        }
         counts = _counts(store)
         assert counts["analyses"] == 4 and counts["compliance"] == 4
 

@@ -73,6 +73,7 @@ __all__ = [
     "Segmentation",
     "ThresholdParams",
     "segment",
+    "segmenter_settings",
 ]
 
 #: Accepted ``method=`` values -> canonical method name.
@@ -166,6 +167,28 @@ class Segmentation:
         summary["methods_text"] = self.methods_text
         summary["warnings"] = list(self.warnings)
         return {"intervals": rows, "summary": summary}
+
+
+def segmenter_settings(params: HmmParams | None = None) -> dict[str, float]:
+    """Every number that shapes an HMM segmentation, by name.
+
+    The fields of ``params`` (default :class:`HmmParams`), then the numeric
+    constants of the evidence, model, interval and decoding modules
+    (``"features.MAX_CADENCE_SPM"``, ...). :func:`stridecheck.pipeline.algorithm_version`
+    digests them, so a change to any of them marks stored results stale.
+    """
+    from stridecheck.segment import features, hmm, intervals, viterbi
+
+    settings = {
+        f.name: float(getattr(params or HmmParams(), f.name))
+        for f in dataclasses.fields(HmmParams)
+    }
+    for module in (features, hmm, intervals, viterbi):
+        short = module.__name__.rsplit(".", 1)[-1]
+        for name, value in sorted(vars(module).items()):
+            if name.lstrip("_").isupper() and type(value) is float:
+                settings[f"{short}.{name}"] = value
+    return settings
 
 
 def _resolve_method(method: str) -> str:

@@ -353,6 +353,15 @@ class Store:
         row = self.conn.execute("SELECT 1 FROM activities WHERE sha256 = ?", (sha256,)).fetchone()
         return row is not None
 
+    def activity_owner(self, sha256: str) -> str | None:
+        """The athlete an activity with this content hash is stored for (name), or ``None``."""
+        row = self.conn.execute(
+            "SELECT a.name FROM activities AS x JOIN athletes AS a ON a.id = x.athlete_id "
+            "WHERE x.sha256 = ?",
+            (sha256,),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def add_activity(
         self,
         athlete_id: int,
