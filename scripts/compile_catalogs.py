@@ -5,7 +5,7 @@
 the generated texts of the segmenter and compliance scoring (``msg``/``nmsg``
 calls in ``segment/methods.py``, ``segment/notes.py``, ``compliance/methods.py`` and
 ``explain.py``),
-merges new ones into ``src/stridecheck/report/locales/<lang>/LC_MESSAGES/stridecheck.po``
+merges new ones into ``src/stridecheck/locales/<lang>/LC_MESSAGES/stridecheck.po``
 (existing translations are kept) and compiles each ``.po`` to its ``.mo``.
 ``--compile-only`` skips the extraction. Commit the ``.po`` and ``.mo`` files.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stridecheck.report.i18n import compile_catalogs, update_catalogs
+from stridecheck.i18n import compile_catalogs, update_catalogs
 
 
 def main(argv: list[str] | None = None) -> int:

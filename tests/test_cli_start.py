@@ -93,6 +93,12 @@ def test_start_imports_no_command_module(args: list[str]) -> None:
     assert "stridecheck.activity" not in modules
 
 
+def test_version_answers_before_typer() -> None:
+    code, modules = _loaded("--version")
+    assert code == 0
+    assert not _top(modules) & {"typer", "click", "rich"}
+
+
 def test_command_help_imports_only_its_module() -> None:
     code, modules = _loaded("info", "--help")
     assert code == 0

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import stridecheck
-from conftest import REPO_ROOT, assert_canonical, read_manifest
+from conftest import assert_canonical, read_manifest
 from stridecheck.simulate import (
     ATHLETES,
     DEVIATIONS,
     SENSORS,
     AthleteProfile,
     parse_duration,
+    sample_data,
     simulate_session,
     truth_csv_path,
     write_session,
@@ -419,18 +417,6 @@ def test_slow_jogger_speed_overlaps_brisk_walker_but_cadence_does_not() -> None:
 # --- write_session and the committed sample data -------------------------------------
 
 
-def load_script() -> Any:
-    """Import ``scripts/make_sample_data.py`` as a module."""
-    path = REPO_ROOT / "scripts" / "make_sample_data.py"
-    spec = importlib.util.spec_from_file_location("make_sample_data", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("fmt", ["fit", "gpx"])
 def test_write_session_writes_file_and_truth(tmp_path: Path, fmt: str) -> None:
     sensors = "watch" if fmt == "fit" else "phone_gpx"
@@ -453,9 +439,8 @@ def test_write_session_writes_file_and_truth(tmp_path: Path, fmt: str) -> None:
 
 
 def test_sample_data_manifest_is_reproduced(sample_data_dir: Path) -> None:
-    script = load_script()
     committed = read_manifest(sample_data_dir / "manifest.csv")
-    assert committed == script.manifest_rows()
+    assert committed == sample_data.manifest_rows()
     # the program of the sample data: 3 weeks x 3 sessions x 2 athletes, one missed
     assert len(committed) == 18
     assert sum(1 for r in committed if r["deviations"] == "missed") == 1
@@ -470,9 +455,8 @@ def test_sample_data_manifest_is_reproduced(sample_data_dir: Path) -> None:
 def test_sample_data_files_are_reproduced(
     tmp_path: Path, sample_data_dir: Path, session_id: str
 ) -> None:
-    script = load_script()
-    (sess,) = [s for s in script.SESSIONS if f"{s.athlete}/{s.session_id}" == session_id]
-    path = script.write_activity(sess, tmp_path)
+    (sess,) = [s for s in sample_data.SESSIONS if f"{s.athlete}/{s.session_id}" == session_id]
+    path = sample_data.write_activity(sess, tmp_path)
     rel = path.relative_to(tmp_path)
     assert path.read_bytes() == (sample_data_dir / rel).read_bytes()
     truth = truth_csv_path(path)

@@ -63,10 +63,16 @@ _LAZY: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first use (PEP 562)."""
+    """Import a public name from its module on first use (PEP 562).
+
+    ``segment`` is the subpackage :mod:`stridecheck.segment` itself, which is
+    callable as its function: the name never shadows the package.
+    """
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'stridecheck' has no attribute {name!r}")
+    if module == f"{__name__}.{name}":
+        return importlib.import_module(module)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -66,6 +66,7 @@ from stridecheck.importer import (
     process_pool,
     read_for_analysis,
 )
+from stridecheck.outputs import atomic_output
 from stridecheck.pipeline import COMPLY_METHOD, scored_activity
 from stridecheck.programs import Program, Session
 
@@ -616,8 +617,6 @@ def write_tables(
     InputError
         Unknown format, or an existing output without ``force``.
     """
-    from stridecheck.cli._common import atomic_output
-
     kind = fmt.strip().lower()
     if kind not in ("csv", "parquet"):
         raise InputError("--format", f"unknown table format {fmt!r}; choose csv or parquet")

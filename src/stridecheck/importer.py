@@ -47,6 +47,7 @@ from stridecheck.pipeline import analyse_activity
 from stridecheck.programs import Program
 from stridecheck.store.codec import meta_to_json, samples_to_parquet
 from stridecheck.store.repository import ActivityRecord, AnalysisRecord, Enrolment, Store
+from stridecheck.store.times import utc_text
 
 __all__ = [
     "ACTIVITY_SUFFIXES",
@@ -58,6 +59,7 @@ __all__ = [
     "Rejection",
     "activity_record",
     "content_sha256",
+    "count_candidates",
     "import_paths",
     "iter_candidates",
     "prepare",
@@ -162,6 +164,9 @@ class ImportSummary:
         Labels of the activities stored.
     duplicates
         Labels whose content was already stored (or seen earlier in this run).
+    duplicate_owners
+        For each duplicate label, the athlete its content is stored for (this
+        athlete for a file seen earlier in this run).
     rejected
         Files that could not be imported, with reasons.
     skipped
@@ -172,6 +177,7 @@ class ImportSummary:
 
     imported: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    duplicate_owners: dict[str, str] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
@@ -191,6 +197,10 @@ class ImportSummary:
         return {
             "imported": len(self.imported),
             "duplicates": len(self.duplicates),
+            "duplicate_files": [
+                {"file": label, "athlete": self.duplicate_owners.get(label)}
+                for label in self.duplicates
+            ],
             "rejected": [
                 {"file": r.source, "reason": r.reason, "kind": r.kind} for r in self.rejected
             ],
@@ -257,6 +267,36 @@ def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
         yield path, True
 
 
+def count_candidates(paths: Iterable[str | os.PathLike[str]]) -> int:
+    """How many activity files :func:`iter_candidates` will yield, estimated cheaply.
+
+    Counts files named explicitly, activity files by name in folders, and the
+    members of zip archives (from their directory, nothing is unpacked). For
+    the progress bar's total; the import itself does not depend on it.
+    """
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            total += 1
+            continue
+        for file, explicit in _walk(path):
+            if file.name.lower().endswith(".zip"):
+                total += _zip_member_count(file)
+            elif explicit or _has_activity_suffix(file.name):
+                total += 1
+    return total
+
+
+def _zip_member_count(path: Path) -> int:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 1
+    return max(1, sum(1 for name in names if _has_activity_suffix(name)))
+
+
 def iter_candidates(
     paths: Iterable[str | os.PathLike[str]],
 ) -> Iterator[Candidate | Rejection | str]:
@@ -309,7 +349,7 @@ def activity_record(activity: Activity, label: str, sha256: str) -> ActivityReco
         sha256=sha256,
         source_path=label,
         source_format=activity.meta.source_format,
-        start_time=activity.start_time.isoformat(),
+        start_time=utc_text(activity.start_time),
         duration_s=activity.duration_s,
         distance_m=activity.distance_m,
         n_samples=len(activity.samples),
@@ -384,8 +424,13 @@ class _Committer:
             new_id = self.store.add_activity(
                 self.athlete_id, outcome.record, outcome.analysis, self.enrolment
             )
-            target = self.summary.imported if new_id is not None else self.summary.duplicates
-            target.append(outcome.label)
+            if new_id is not None:
+                self.summary.imported.append(outcome.label)
+            else:
+                self.summary.duplicates.append(outcome.label)
+                owner = self.store.activity_owner(outcome.record.sha256)
+                if owner is not None:
+                    self.summary.duplicate_owners[outcome.label] = owner
         self.tick()
 
     def tick(self) -> None:
@@ -451,8 +496,10 @@ def import_paths(
                 summary.rejected.append(rejection(item.label, exc))
                 committer.tick()
                 continue
-            if sha in seen or store.has_activity(sha):
+            owner = athlete if sha in seen else store.activity_owner(sha)
+            if owner is not None:
                 summary.duplicates.append(item.label)
+                summary.duplicate_owners[item.label] = owner
                 committer.tick()
                 continue
             seen.add(sha)

@@ -7,11 +7,12 @@ strings; :func:`render` words a tree with a :class:`Translator`.
 
 - :data:`ENGLISH` is the source language: message ids as written and Python's
   number formats, so the English texts are exactly what the modules return.
-- :class:`stridecheck.report.i18n.Lang` is a translator backed by the gettext
-  catalogs (Babel) with the locale's decimal and grouping symbols.
+- :class:`stridecheck.i18n.Lang` is a translator backed by the gettext
+  catalogs (Babel) with the locale's decimal and grouping symbols;
+  :func:`stridecheck.i18n.translator_for` gives the translator of a language code.
 
 Message ids are marked with :func:`msg` and :func:`nmsg`, which the catalog
-extraction (:func:`stridecheck.report.i18n.extract_messages`) knows as
+extraction (:func:`stridecheck.i18n.extract_messages`) knows as
 keywords. Trees convert to and from JSON (:func:`to_json`, :func:`from_json`),
 so stored results can be worded again in another language.
 """
@@ -44,7 +45,6 @@ __all__ = [
     "python_number",
     "render",
     "to_json",
-    "translator_for",
 ]
 
 #: Separator of :class:`Join` that lists items in words ("a, b and c").
@@ -234,17 +234,6 @@ def render(text: Text, translator: Translator = ENGLISH) -> str:
     if not text.params:
         return template
     return template % {key: render(value, translator) for key, value in text.params}
-
-
-def translator_for(lang: str | Translator) -> Translator:
-    """The translator for a language code (``"en"`` gives :data:`ENGLISH`) or ``lang`` itself."""
-    if not isinstance(lang, str):
-        return lang
-    if lang.strip().lower() == "en":
-        return ENGLISH
-    from stridecheck.report.i18n import get_lang
-
-    return get_lang(lang)
 
 
 def to_json(text: Text) -> Any:

@@ -28,6 +28,7 @@ Quick example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -36,7 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from stridecheck import __version__
@@ -56,7 +56,13 @@ from stridecheck.compliance.adherence import program_week
 from stridecheck.errors import ErrorPolicy, InputError
 from stridecheck.messages import to_json
 from stridecheck.programs import Program, Session
-from stridecheck.segment import INTERVAL_COLUMNS, HmmParams, Segmentation, segment
+from stridecheck.segment import (
+    INTERVAL_COLUMNS,
+    HmmParams,
+    Segmentation,
+    segment,
+    segmenter_settings,
+)
 from stridecheck.store.repository import (
     AnalysisRecord,
     Athlete,
@@ -64,6 +70,7 @@ from stridecheck.store.repository import (
     Enrolment,
     Store,
 )
+from stridecheck.store.times import utc_texts
 
 __all__ = [
     "COMPLY_METHOD",
@@ -90,16 +97,27 @@ def _digest(value: object) -> str:
     return hashlib.sha256(repr(value).encode("utf-8")).hexdigest()[:10]
 
 
-def algorithm_version() -> str:
+def algorithm_version(
+    segment_params: HmmParams | None = None, compliance_params: ComplianceParams | None = None
+) -> str:
     """Name of the algorithms producing results, e.g. ``"stridecheck 0.1.0; segment hmm ..."``.
 
-    It holds the package version and digests of the segmenter's and the
-    compliance scorer's default settings, so a change to either makes stored
-    results stale (they are then recomputed).
+    It holds the package version and digests of every setting of the segmenter
+    (:func:`stridecheck.segment.segmenter_settings`: the fields of
+    :class:`~stridecheck.segment.HmmParams` and the constants of its modules)
+    and of the compliance scorer's settings, so a change to any of them makes
+    stored results stale (they are then recomputed).
+
+    Parameters
+    ----------
+    segment_params, compliance_params
+        The settings to name (default: the defaults, which stored results use).
     """
+    segmenter = sorted(segmenter_settings(segment_params).items())
+    compliance = sorted(dataclasses.asdict(compliance_params or ComplianceParams()).items())
     return (
-        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(HmmParams())}; "
-        f"compliance {COMPLY_METHOD} {_digest(ComplianceParams())}"
+        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(segmenter)}; "
+        f"compliance {COMPLY_METHOD} {_digest(compliance)}"
     )
 
 
@@ -187,17 +205,8 @@ class Analysis:
 
 
 def _iso_times(values: pd.Series) -> list[str]:
-    """ISO 8601 text of UTC times, as ``pd.Timestamp.isoformat`` writes them."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC":
-        times = pd.DatetimeIndex(values.array).as_unit("ns")  # already UTC: no parsing
-    else:
-        times = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
-    ns = times.asi8
-    if not (ns % 1_000_000_000).any():  # whole seconds, the usual case
-        text = np.datetime_as_string(ns.view("datetime64[ns]").astype("datetime64[s]"), unit="s")
-        return [f"{t}+00:00" for t in text.tolist()]
-    return [pd.Timestamp(t).isoformat() for t in times]
+    """The store's text of UTC times (:func:`stridecheck.store.times.utc_texts`)."""
+    return utc_texts(values)
 
 
 def candidate_sessions(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -53,6 +54,13 @@ def test_devices_scan_virtual_and_profiles() -> None:
     result = runner.invoke(app, ["devices", "profiles"])
     assert result.exit_code == 0
     assert "generic-footpod" in result.output
+    as_json = runner.invoke(app, ["devices", "profiles", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    profiles = {p["key"]: p for p in json.loads(as_json.stdout)}
+    assert profiles["generic-footpod"]["kind"] == "footpod"
+    assert {"name_patterns", "cadence_factor", "walking_running", "verified"} <= set(
+        profiles["generic-footpod"]
+    )
 
 
 def test_record_replay_then_recover(tmp_path: Path) -> None:
@@ -171,6 +179,7 @@ def test_record_live_with_plan_display_and_cues(run_fast, tmp_path: Path) -> Non
     from rich.console import Console
 
     from stridecheck.cli.record import record_live
+    from stridecheck.live.backends.bumble_backend import bumble_backend
     from stridecheck.live.cues import Cue, SessionPlan
     from stridecheck.live.recorder import SensorRequest
     from stridecheck.live.replay import VIRTUAL_ADDRESSES, virtual_sensor
@@ -196,7 +205,7 @@ def test_record_live_with_plan_display_and_cues(run_fast, tmp_path: Path) -> Non
             meta={"program": "inline"},
             plan=SessionPlan.from_steps(plan_steps),
             display=True,
-            backend=link.backend(),
+            backend=bumble_backend(link),
             players=[Recording()],
             console=Console(file=screen, width=80, color_system=None, force_terminal=False),
         )

@@ -20,6 +20,7 @@ from report_helpers import START, small_program, write_store
 from stridecheck.activity import Activity
 from stridecheck.compliance import ComplianceParams, adherence_methods, compliance_methods
 from stridecheck.compliance.explain import step_label
+from stridecheck.i18n import extract_messages, get_lang
 from stridecheck.messages import (
     ENGLISH,
     Deferred,
@@ -36,7 +37,6 @@ from stridecheck.messages import (
 )
 from stridecheck.report import athlete_data_from_activities, render_html
 from stridecheck.report.build import athlete_data_from_store
-from stridecheck.report.i18n import extract_messages, get_lang
 from stridecheck.segment import Segmentation, segment
 from stridecheck.segment.methods import DATA_NOTES, data_note
 from stridecheck.simulate import simulate_session

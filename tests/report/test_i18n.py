@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from stridecheck.report.i18n import (
+from stridecheck.i18n import (
     DOMAIN,
     LANGUAGES,
     LOCALE_DIR,

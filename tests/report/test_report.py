@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from report_helpers import START, simulated_athlete, small_program, write_store
 from typer.testing import CliRunner
 
 from stridecheck.cli import app
+from stridecheck.outputs import output_mode
 from stridecheck.report import (
     AthleteReportData,
     athlete_data_from_store,
@@ -81,6 +83,9 @@ def test_html_is_self_contained_with_group_table(
     assert "stridecheck" in html and "Methods" in html
     for session in athlete_trouble.sessions:
         assert f'data-status="{session.status}"' in html
+    # written by the one atomic writer: its mode, nothing left beside it
+    assert stat.S_IMODE(out.stat().st_mode) == output_mode()
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
 def test_german_report(athlete_trouble: AthleteReportData) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from report_helpers import simulated_athlete
 
+from stridecheck.i18n import get_lang
 from stridecheck.report import AthleteReportData, NoteEntry
 from stridecheck.report.charts import pain_chart, to_svg, weekly_chart
-from stridecheck.report.i18n import get_lang
 from stridecheck.report.render import render_html
 
 FELL = NoteEntry("W2S2", dt.datetime(2026, 1, 14, 9, tzinfo=dt.UTC), adverse_event=True,

@@ -46,7 +46,8 @@ def _scores(activity: Activity, session: SimulatedSession, **kwargs: object) -> 
     iv = session.truth_intervals
     t0 = session.truth_1hz.index[0]
     found = 0
-    for start, end in zip(iv.loc[iv["kind"] == "run", "start"], iv.loc[iv["kind"] == "run", "end"]):
+    runs = iv[iv["kind"] == "run"]
+    for start, end in zip(runs["start"], runs["end"], strict=True):
         a, b = int((start - t0).total_seconds()), int((end - t0).total_seconds())
         found += int(np.mean(pred[a:b] == "run") > 0.5)
     return float(np.mean(pred == truth)), found

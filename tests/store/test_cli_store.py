@@ -196,3 +196,84 @@ def test_cohort_command(
         app, ["cohort", str(cohort_dir), "--out", str(out), "--workers", "2", "--dask", "x"]
     )
     assert res.exit_code == 2 and "either --workers or --dask" in res.output
+
+
+# --- import: rejected files, duplicates of other athletes, progress total ------------
+
+
+def test_import_with_a_rejected_file_exits_2_and_keeps_the_good_ones(
+    runner: CliRunner, tmp_path: Path, activity_dir: Path
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    good = sorted(activity_dir.glob("*.fit"))[:2]
+    for path in good:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "broken.fit").write_bytes(b"not a fit file at all")
+    db = str(tmp_path / "mixed.db")
+    res = runner.invoke(app, ["import", str(folder), "--athlete", "ana", "--db", db])
+    assert res.exit_code == 2, res.output
+    assert "imported 2, duplicates 0, rejected 1" in res.stdout
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith(f"stridecheck: error: {folder / 'broken.fit'}: rejected: ")
+    assert "Traceback" not in res.output
+    listing = runner.invoke(app, ["athletes", "--db", db, "--json"])
+    assert json.loads(listing.stdout)[0]["activities"] == 2
+    as_json = runner.invoke(app, ["import", str(folder), "--athlete", "ana", "--db", db, "--json"])
+    assert as_json.exit_code == 2
+    doc = json.loads(as_json.stdout)
+    assert doc["duplicates"] == 2
+    assert [r["file"] for r in doc["rejected"]] == [str(folder / "broken.fit")]
+
+
+def test_import_names_the_athlete_a_duplicate_belongs_to(
+    runner: CliRunner, tmp_path: Path, activity_dir: Path
+) -> None:
+    db = str(tmp_path / "owners.db")
+    one = str(sorted(activity_dir.glob("*.fit"))[0])
+    assert runner.invoke(app, ["import", one, "-a", "ana", "--db", db]).exit_code == 0
+    res = runner.invoke(app, ["import", one, "-a", "bo", "--db", db])
+    assert res.exit_code == 0, res.output
+    assert "imported 0, duplicates 1" in res.stdout
+    assert res.stderr.strip() == (
+        f"stridecheck: warning: {one}: duplicate: already stored for athlete 'ana'; not added"
+    )
+    doc = json.loads(runner.invoke(app, ["import", one, "-a", "bo", "--db", db, "--json"]).stdout)
+    assert doc["duplicate_files"] == [{"file": one, "athlete": "ana"}]
+    # the athlete's own re-import is not worth a line
+    again = runner.invoke(app, ["import", one, "-a", "ana", "--db", db])
+    assert again.exit_code == 0 and again.stderr == ""
+
+
+def test_count_candidates_estimates_the_progress_total(tmp_path: Path, activity_dir: Path) -> None:
+    import zipfile
+
+    from stridecheck.importer import count_candidates
+
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(activity_dir.glob("*.fit")):
+            zf.write(path, f"activities/{path.name}")
+        zf.writestr("README.txt", "not an activity")
+    assert count_candidates([activity_dir]) == 4
+    assert count_candidates([archive]) == 4
+    assert count_candidates([activity_dir, archive, tmp_path / "missing.fit"]) == 9
+
+
+def test_cohort_json(
+    runner: CliRunner, tmp_path: Path, cohort_dir: Path, program_file: Path
+) -> None:
+    out = tmp_path / "tables"
+    res = runner.invoke(
+        app,
+        ["cohort", str(cohort_dir), "-p", str(program_file), "-o", str(out), "-j", "1", "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["participants"] == 3
+    assert doc["files"] >= 1
+    assert {Path(p).name for p in doc["tables"]} >= {"sessions.csv", "participants.csv"}
+    assert all(Path(p).is_file() for p in doc["tables"])
+    assert [e["file"] for e in doc["errors"]] == ["broken.fit"]
+    assert set(doc["errors"][0]) == {"participant", "file", "error", "reason"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from stridecheck.cohort import (
     write_tables,
 )
 from stridecheck.errors import InputError
+from stridecheck.outputs import output_mode
 from stridecheck.programs import Program
 
 
@@ -96,6 +98,7 @@ def test_missing_enrollment_and_program(tmp_path: Path) -> None:
 def test_write_tables(tmp_path: Path, serial_tables: dict[str, pd.DataFrame], fmt: str) -> None:
     paths = write_tables(serial_tables, tmp_path / "out", fmt)
     assert [p.name for p in paths] == [f"{n}.{fmt}" for n in serial_tables] + ["datapackage.json"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == output_mode() for p in paths)
     reader = pd.read_csv if fmt == "csv" else pd.read_parquet
     back = reader(tmp_path / "out" / f"participants.{fmt}")
     assert back["participant"].tolist() == ["p01", "p02", "p03"]

@@ -16,6 +16,7 @@ from stridecheck.compliance import program_calendar
 from stridecheck.pipeline import _iso_times, _session_dates, analyse_activity
 from stridecheck.programs import Program
 from stridecheck.store.codec import samples_from_parquet, samples_to_parquet
+from stridecheck.store.times import parse_utc_texts, utc_text
 
 START = dt.date(2026, 3, 2)  # a Monday, as in conftest
 
@@ -75,9 +76,13 @@ def test_sub_second_sample_times_survive() -> None:
         ["2026-03-02T07:00:00.000000001Z"],
     ],
 )
-def test_interval_times_are_written_as_timestamps_write_them(times: list[str]) -> None:
+def test_interval_times_are_written_in_the_one_form_and_read_back_exactly(
+    times: list[str],
+) -> None:
     values = pd.Series(pd.to_datetime(times, utc=True, format="ISO8601"))
-    assert _iso_times(values) == [pd.Timestamp(t).isoformat() for t in values]
+    texts = _iso_times(values)
+    assert all(len(t) == len("2026-03-02T07:00:00.000000000+00:00") for t in texts)
+    assert parse_utc_texts(pd.Series(texts)).tolist() == values.tolist()
 
 
 def test_interval_rows_of_an_analysis(short_program: Program) -> None:
@@ -91,7 +96,7 @@ def test_interval_rows_of_an_analysis(short_program: Program) -> None:
     intervals = result.segmentation.intervals
     assert len(record.intervals) == len(intervals)
     first = record.intervals[0]
-    assert first["start"] == pd.Timestamp(intervals["start"].iloc[0]).isoformat()
+    assert first["start"] == utc_text(intervals["start"].iloc[0])
     assert first["kind"] == intervals["kind"].iloc[0]
     assert first["duration_s"] == pytest.approx(float(intervals["duration_s"].iloc[0]))
     assert record.compliance is not None and record.compliance.session_id is not None

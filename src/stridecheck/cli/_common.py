@@ -14,23 +14,21 @@ are invoked (console script, ``python -m stridecheck`` or a test runner).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib
 import io
 import math
 import os
 import sys
-import tempfile
 import traceback
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from stridecheck.errors import InputError, StrideCheckError
+from stridecheck.outputs import atomic_output
 
 __all__ = [
     "DEBUG_ENV",
@@ -161,59 +159,6 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
-
-
-def _umask() -> int:
-    """The process's file-creation mask (read without changing it for good)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_output(path: Path, *, force: bool = False) -> Iterator[Path]:
-    """Write a file all at once: yield a temporary path beside ``path``, then rename.
-
-    The caller writes the complete content to the yielded path; when the block
-    ends without an exception the file is renamed onto ``path`` (atomic on one
-    file system), otherwise it is removed, so a failure never leaves a partial
-    or damaged output behind.
-
-    Parameters
-    ----------
-    path
-        Final output path.
-    force
-        Replace ``path`` when it already exists (otherwise that is an error).
-
-    Raises
-    ------
-    InputError
-        When ``path`` exists and ``force`` is false, is a folder, its folder does
-        not exist, or it cannot be written.
-    """
-    if path.is_dir():
-        fail(path, "is a folder; give a file name")
-    if path.exists() and not force:
-        fail(path, "already exists (use --force to overwrite)")
-    if not path.parent.is_dir():
-        fail(path, f"folder {path.parent} does not exist")
-    try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    except OSError as exc:
-        fail(path, f"cannot be written ({exc.strerror or exc})")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        tmp.chmod(0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        fail(path, f"cannot be written ({exc.strerror or exc})")
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def format_duration(seconds: float) -> str:

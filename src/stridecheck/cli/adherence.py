@@ -55,6 +55,7 @@ _VERDICT_STYLE = {
     "wrong_kind": "red",
     "missed": "red",
     "not_reached": "dim",
+    "uncertain": "magenta",
 }
 _CATEGORY_STYLE = {
     "completed": "bold green",

@@ -2,7 +2,8 @@
 
 The demo is a plain sequence of steps, each a small function:
 
-0. :func:`locate_sample_data` finds ``sample_data/`` (or ``--data DIR``);
+0. :func:`locate_sample_data` finds ``sample_data/`` (or ``--data DIR``; an
+   installed stridecheck generates it once into the user's data folder);
    :func:`load_manifest` lists its activity files with athlete and session
    (prescribed sessions without a file count as missed),
    :func:`load_sample_program` reads ``program.toml`` and
@@ -147,15 +148,18 @@ class SessionEntry:
 
 
 def locate_sample_data(data: Path | None = None) -> Path:
-    """Find the sample-data folder.
+    """Find the sample-data folder, generating it on first use.
 
     ``data`` wins when given; otherwise ``sample_data/`` of the source tree the
-    package runs from, then ``sample_data/`` in the working folder.
+    package runs from, then ``sample_data/`` in the working folder, then the
+    user's data folder (:func:`~stridecheck.simulate.sample_data.user_sample_data_dir`),
+    where an installed stridecheck generates it the first time (with a
+    progress bar on standard error).
 
     Raises
     ------
     InputError
-        When no folder with a ``manifest.csv`` is found.
+        When ``data`` has no ``manifest.csv``, or the sample data cannot be written.
     """
     if data is not None:
         if not (data / MANIFEST_NAME).is_file():
@@ -165,10 +169,18 @@ def locate_sample_data(data: Path | None = None) -> Path:
     for candidate in (package_root / "sample_data", Path.cwd() / "sample_data"):
         if (candidate / MANIFEST_NAME).is_file():
             return candidate
-    fail(
-        "sample_data",
-        "sample data not found; run 'make sample-data' in the source tree or pass --data DIR",
-    )
+    from stridecheck.simulate.sample_data import ensure_sample_data, user_sample_data_dir
+
+    target = user_sample_data_dir()
+    if (target / MANIFEST_NAME).is_file():
+        return target
+    err_console.print(f"Generating the sample data into {target} (first run only)")
+    with _progress() as progress:
+        task = progress.add_task("Simulating", total=None)
+        folder, _ = ensure_sample_data(
+            target, lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    return folder
 
 
 def load_manifest(data_dir: Path) -> tuple[list[SessionEntry], int]:
@@ -582,7 +594,8 @@ def demo(
         typer.Option(
             "--data",
             help="Sample-data folder with a manifest.csv, a program.toml and an "
-            "enrollment.toml per athlete folder. Default: sample_data/ of the source tree.",
+            "enrollment.toml per athlete folder. Default: sample_data/ of the source tree, "
+            "else the copy generated on first use in the user's data folder.",
             show_default=False,
         ),
     ] = None,

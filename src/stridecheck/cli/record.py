@@ -109,7 +109,7 @@ def _import(out: Path, athlete: str | None, db: Path | None) -> None:
 
     with Store.open(db) as store:
         summary = import_paths(store, [out], athlete)
-    print_import_summary(summary)
+    print_import_summary(summary, athlete)
 
 
 def print_compliance(activity: Activity, program: str, session: str) -> SessionCompliance:

@@ -12,6 +12,7 @@ The data model (:mod:`.model`) is built from the store
 (:func:`athlete_data_from_activities`); :func:`render_report` writes it.
 """
 
+from stridecheck.i18n import LANGUAGES, Lang, get_lang
 from stridecheck.report.build import (
     assemble,
     athlete_data_from_activities,
@@ -19,7 +20,6 @@ from stridecheck.report.build import (
     restrict_weeks,
     store_athletes,
 )
-from stridecheck.report.i18n import LANGUAGES, Lang, get_lang
 from stridecheck.report.model import (
     AthleteReportData,
     DetectedInterval,

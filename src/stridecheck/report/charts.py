@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,9 @@ import pandas as pd
 import vl_convert as vlc
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
-from stridecheck.report.i18n import Lang
+from stridecheck.errors import InputError
+from stridecheck.i18n import Lang
+from stridecheck.outputs import atomic_output
 from stridecheck.report.model import AthleteReportData, SessionReport
 
 __all__ = [
@@ -357,10 +358,8 @@ def vega_bundle() -> str:
     text = str(vlc.javascript_bundle(None))  # type: ignore[arg-type]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".vega-bundle.", suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        Path(tmp).replace(path)
-    except OSError:
+        with atomic_output(path, force=True) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except (OSError, InputError):
         pass  # an unwritable cache only costs time
     return text

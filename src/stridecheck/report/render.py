@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,10 @@ from markupsafe import Markup
 
 from stridecheck import __version__
 from stridecheck.errors import InputError
+from stridecheck.i18n import Lang, get_lang
+from stridecheck.outputs import atomic_output
 from stridecheck.report import charts
 from stridecheck.report.findings import finding_text
-from stridecheck.report.i18n import Lang, get_lang
 from stridecheck.report.model import AthleteReportData, Finding, SessionReport
 
 __all__ = ["TEMPLATE_DIR", "ChartSink", "make_environment", "render_html", "render_report"]
@@ -189,19 +189,6 @@ def render_html(
     return html
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        tmp.chmod(0o644)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def render_pdf(data_list: Sequence[AthleteReportData], out_pdf: Path, *, lang: str = "en") -> Path:
     """Write the report as a PDF (WeasyPrint; charts as static SVG)."""
     try:
@@ -213,12 +200,10 @@ def render_pdf(data_list: Sequence[AthleteReportData], out_pdf: Path, *, lang: s
 
     html = render_html(data_list, lang=lang, interactive=False)
 
-    def write(tmp: Path) -> None:
+    with atomic_output(out_pdf, force=True) as tmp:
         weasyprint.HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf(
             str(tmp), presentational_hints=True
         )
-
-    _write_atomic(out_pdf, write)
     return out_pdf
 
 
@@ -259,10 +244,8 @@ def render_report(
     out = Path(out_html)
     html = render_html(data_list, lang=lang, interactive=True)
 
-    def write(tmp: Path) -> None:
+    with atomic_output(out, force=True) as tmp:
         tmp.write_text(html, encoding="utf-8")
-
-    _write_atomic(out, write)
     if pdf is not None:
         render_pdf(data_list, Path(pdf), lang=lang)
     return out

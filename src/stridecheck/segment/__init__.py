@@ -7,6 +7,11 @@ Quick example::
     seg.intervals[["kind", "start", "duration_s", "pace_s_per_km"]]
     print(seg.methods_text)
 
+``stridecheck.segment`` is this package, and calling it calls :func:`segment`:
+``import stridecheck.segment as s`` gives the package (``s.HmmParams``,
+``s.segment``) whatever was imported before, and ``stridecheck.segment(activity)``
+segments.
+
 Methods (``method=``):
 
 ``"hmm"`` (aliases ``"viterbi"``, ``"default"``)
@@ -20,6 +25,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
+import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +37,8 @@ from numpy.typing import NDArray
 
 from stridecheck.activity import Activity
 from stridecheck.errors import EmptyActivityError, ErrorPolicy, InputError, StrideCheckWarning
-from stridecheck.messages import Text, Translator, render, translator_for
+from stridecheck.i18n import translator_for
+from stridecheck.messages import Text, Translator, render
 from stridecheck.segment.features import Evidence, extract_evidence
 from stridecheck.segment.hmm import (
     RUN,
@@ -68,6 +76,7 @@ __all__ = [
     "Segmentation",
     "ThresholdParams",
     "segment",
+    "segmenter_settings",
 ]
 
 #: Accepted ``method=`` values -> canonical method name.
@@ -161,6 +170,28 @@ class Segmentation:
         summary["methods_text"] = self.methods_text
         summary["warnings"] = list(self.warnings)
         return {"intervals": rows, "summary": summary}
+
+
+def segmenter_settings(params: HmmParams | None = None) -> dict[str, float]:
+    """Every number that shapes an HMM segmentation, by name.
+
+    The fields of ``params`` (default :class:`HmmParams`), then the numeric
+    constants of the evidence, model, interval and decoding modules
+    (``"features.MAX_CADENCE_SPM"``, ...). :func:`stridecheck.pipeline.algorithm_version`
+    digests them, so a change to any of them marks stored results stale.
+    """
+    from stridecheck.segment import features, hmm, intervals, viterbi
+
+    settings = {
+        f.name: float(getattr(params or HmmParams(), f.name))
+        for f in dataclasses.fields(HmmParams)
+    }
+    for module in (features, hmm, intervals, viterbi):
+        short = module.__name__.rsplit(".", 1)[-1]
+        for name, value in sorted(vars(module).items()):
+            if name.lstrip("_").isupper() and type(value) is float:
+                settings[f"{short}.{name}"] = value
+    return settings
 
 
 def _resolve_method(method: str) -> str:
@@ -299,3 +330,18 @@ def segment(
         model=model,
         methods_doc=doc,
     )
+
+
+class _CallablePackage(types.ModuleType):
+    """This package, callable as :func:`segment` (``stridecheck.segment(activity)``).
+
+    The package root offers the function as ``stridecheck.segment``; giving the
+    package itself that name (callable) keeps ``import stridecheck.segment``
+    and ``stridecheck.segment.<name>`` meaning the package.
+    """
+
+    def __call__(self, activity: Activity, method: str = "hmm", **kwargs: Any) -> Segmentation:
+        return segment(activity, method, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

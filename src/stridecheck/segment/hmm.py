@@ -101,6 +101,8 @@ class HmmParams:
     min_speed_ashman_d
         Without cadence, the speed clusters must also be this well separated
         (Ashman's D, separation over pooled spread).
+    min_cadence_ashman_d
+        The same for the cadence clusters.
     speed_fit_window_s
         Without cadence, speed is averaged over this window before the
         clusters are fitted (GPS noise). [s]
@@ -140,6 +142,55 @@ class HmmParams:
         earlier. [s]
     prior_seconds
         Strength of the priors when fitting clusters, in seconds of data. [s]
+    min_fit_samples
+        Fewest readings the cadence or smoothed-speed clusters are fitted from.
+    min_evidence_samples
+        Fewest readings of the footpod's running bit or of heart rate for them
+        to teach the gaits' speed or heart rate, and fewest moving speeds for
+        the speed-only clusters to be trained.
+    cadence_sd_spm, cadence_min_sd_spm
+        Prior spread of each gait's cadence, and the least spread fitted. [steps/min]
+    walk_speed_sd_mps, run_speed_sd_mps
+        Prior spread of each gait's speed (speed from a device). [m/s]
+    positions_walk_speed_sd_mps, positions_run_speed_sd_mps
+        The same for speed derived from positions. [m/s]
+    speed_min_sd_mps, positions_speed_min_sd_mps
+        Least spread of a fitted speed cluster, device and positions speed. [m/s]
+    positions_stop_speed_factor
+        Factor on ``stop_speed_mps`` for speed derived from positions.
+    min_fit_speed_mps
+        Speeds below this are left out of the speed clusters (standing). [m/s]
+    min_gait_s
+        Least time each of two fitted clusters must hold for both gaits to be
+        accepted as present. [s]
+    min_cadence_share, min_speed_share
+        Least share of the time each of two cadence (speed) clusters must hold.
+    min_speed_apart_mps
+        Running speed learnt from the gaits is kept at least this far above the
+        walking speed. [m/s]
+    walk_heart_rate_bpm, run_heart_rate_bpm, heart_rate_sd_bpm
+        Prior heart rate of each gait and its spread. [1/min]
+    heart_rate_min_sd_bpm
+        Least spread of a fitted heart-rate cluster. [1/min]
+    heart_rate_gap_bpm
+        Running heart rate must exceed walking by this much to be used; standing
+        is modelled this much below walking, this much wider. [1/min]
+    heart_rate_evidence_cap
+        Largest log-evidence difference heart rate gives per second. [nat/s]
+    low_cadence_factor
+        Factor on the evidence of a cadence below ``stop_cadence_spm`` (it may
+        be a wrist dropout).
+    rsc_match_p, split_match_p, lap_match_p
+        Probability that the footpod's running bit, a device split's or a lap's
+        label names the true state.
+    speed_training_rounds
+        Rounds of Viterbi training of the speed-only clusters (at least one).
+    min_run_s
+        Least running time decoded for speed-only running bouts to be kept. [s]
+    speed_error_correlation_s, positions_error_correlation_s
+        Time over which errors of device speed, and of speed from positions,
+        are correlated: the likelihood gain of two gaits is counted once per
+        this time. [s]
     """
 
     cadence_cut_spm: float = 137.0
@@ -158,6 +209,7 @@ class HmmParams:
     close_gait_speed_gain_mps: float = 0.15
     min_speed_gap_mps: float = 0.35
     min_speed_ashman_d: float = 2.0
+    min_cadence_ashman_d: float = 2.0
     min_speed_contrast_mps: float = 0.55
     min_gain_per_switch: float = 2.5
     speed_contrast_noise_factor: float = 4.0
@@ -181,6 +233,40 @@ class HmmParams:
     bridge_s: float = 30.0
     sensor_lag_s: float = 1.0
     prior_seconds: float = 30.0
+    min_fit_samples: float = 5.0
+    min_evidence_samples: float = 10.0
+    cadence_sd_spm: float = 8.0
+    cadence_min_sd_spm: float = 3.0
+    walk_speed_sd_mps: float = 0.2
+    run_speed_sd_mps: float = 0.35
+    positions_walk_speed_sd_mps: float = 0.3
+    positions_run_speed_sd_mps: float = 0.5
+    speed_min_sd_mps: float = 0.12
+    positions_speed_min_sd_mps: float = 0.25
+    positions_stop_speed_factor: float = 2.0
+    min_fit_speed_mps: float = 0.7
+    min_gait_s: float = 10.0
+    min_cadence_share: float = 0.01
+    min_speed_share: float = 0.05
+    min_speed_apart_mps: float = 0.2
+    walk_heart_rate_bpm: float = 110.0
+    run_heart_rate_bpm: float = 150.0
+    heart_rate_sd_bpm: float = 15.0
+    heart_rate_min_sd_bpm: float = 6.0
+    heart_rate_gap_bpm: float = 5.0
+    heart_rate_evidence_cap: float = 2.0
+    low_cadence_factor: float = 0.5
+    rsc_match_p: float = 0.9
+    split_match_p: float = 0.8
+    lap_match_p: float = 0.6
+    speed_training_rounds: float = 3.0
+    min_run_s: float = 30.0
+    speed_error_correlation_s: float = 2.0
+    positions_error_correlation_s: float = GPS_ERROR_CORRELATION_S
+
+    def speed_min_sd(self, source: str) -> float:
+        """Least spread of a fitted speed cluster for speed from ``source``. [m/s]"""
+        return self.positions_speed_min_sd_mps if source == "positions" else self.speed_min_sd_mps
 
     def speed_weight(self, source: str) -> float:
         """Reliability weight of speed from ``source`` (``footpod``, ``gps``, ``positions``)."""
@@ -379,8 +465,9 @@ def _fit_gaits(
     min_gap: float,
     min_sd: float,
     prior_seconds: float,
-    min_ashman_d: float = 2.0,
-    min_share: float = 0.01,
+    min_ashman_d: float,
+    min_share: float,
+    min_gait_s: float,
 ) -> tuple[tuple[Gaussian, Gaussian], str]:
     """Fit walking and running clusters of one signal; keep one if only one gait is there."""
     if len(x) == 0 or float(w.sum()) <= 0:
@@ -397,7 +484,7 @@ def _fit_gaits(
     ashman_d = math.sqrt(2.0) * (hi.mean - lo.mean) / math.hypot(lo.sd, hi.sd)
     both = (
         hi.mean - lo.mean >= min_gap
-        and min(w_lo, w_hi) >= max(10.0, min_share * float(w.sum()))
+        and min(w_lo, w_hi) >= max(min_gait_s, min_share * float(w.sum()))
         and ashman_d >= min_ashman_d
     )
     if both:
@@ -493,8 +580,9 @@ def _speed_per_gait(
         speed, weights * (1 - run_share), priors[0], params.prior_seconds, min_sd
     )
     run_v = _weighted_gaussian(speed, weights * run_share, priors[1], params.prior_seconds, min_sd)
-    if keep_apart and run_v.mean <= walk_v.mean + 0.2:
-        run_v = Gaussian(walk_v.mean + max(0.2, params.min_speed_gap_mps), run_v.sd)
+    apart = params.min_speed_apart_mps
+    if keep_apart and run_v.mean <= walk_v.mean + apart:
+        run_v = Gaussian(walk_v.mean + max(apart, params.min_speed_gap_mps), run_v.sd)
     pooled = math.sqrt(0.5 * (walk_v.sd**2 + run_v.sd**2))
     return Gaussian(walk_v.mean, pooled), Gaussian(run_v.mean, pooled)
 
@@ -575,10 +663,15 @@ def fit_gait_model(
     """
     notes: list[Text] = []
     gps = ev.speed_source == "positions"
-    stop_speed_sd = params.stop_speed_mps * (2.0 if gps else 1.0)
-    speed_min_sd = 0.25 if gps else 0.12
-    prior_walk_v = Gaussian(params.walk_speed_mps, 0.3 if gps else 0.2)
-    prior_run_v = Gaussian(params.run_speed_mps, 0.5 if gps else 0.35)
+    stop_speed_sd = params.stop_speed_mps * (params.positions_stop_speed_factor if gps else 1.0)
+    speed_min_sd = params.speed_min_sd(ev.speed_source)
+    prior_walk_v = Gaussian(
+        params.walk_speed_mps,
+        params.positions_walk_speed_sd_mps if gps else params.walk_speed_sd_mps,
+    )
+    prior_run_v = Gaussian(
+        params.run_speed_mps, params.positions_run_speed_sd_mps if gps else params.run_speed_sd_mps
+    )
     active = ~ev.paused
     cad = ev.cadence_spm
     cad_ok = active & np.isfinite(cad) & (cad >= params.stop_cadence_spm)
@@ -589,16 +682,18 @@ def fit_gait_model(
     fitted_from = "none"
     run_share = np.zeros(len(ev))
     cadence_prior = (
-        _profile_pair(profile.walk_cadence_spm, profile.run_cadence_spm, 3.0) if profile else None
+        _profile_pair(profile.walk_cadence_spm, profile.run_cadence_spm, params.cadence_min_sd_spm)
+        if profile
+        else None
     )
     speed_prior = (
         _profile_pair(profile.walk_speed_mps, profile.run_speed_mps, speed_min_sd)
         if profile
         else None
     )
-    if cad_ok.sum() >= 5 and cadence_prior is not None:
+    if cad_ok.sum() >= params.min_fit_samples and cadence_prior is not None:
         cadence_pair, gaits = _cadence_from_profile(
-            cad[cad_ok], weights[cad_ok], cadence_prior, params, min_sd=3.0
+            cad[cad_ok], weights[cad_ok], cadence_prior, params, min_sd=params.cadence_min_sd_spm
         )
         fitted_from = "cadence"
         lo, hi = cadence_pair
@@ -615,20 +710,27 @@ def fit_gait_model(
                 params=params,
                 min_sd=speed_min_sd,
             )
-    elif cad_ok.sum() >= 5:
+    elif cad_ok.sum() >= params.min_fit_samples:
         cadence_pair, gaits = _fit_gaits(
             cad[cad_ok],
             weights[cad_ok],
-            Gaussian(params.walk_cadence_spm, 8.0),
-            Gaussian(params.run_cadence_spm, 8.0),
+            Gaussian(params.walk_cadence_spm, params.cadence_sd_spm),
+            Gaussian(params.run_cadence_spm, params.cadence_sd_spm),
             cut=params.cadence_cut_spm,
             min_gap=params.min_cadence_gap_spm,
-            min_sd=3.0,
+            min_sd=params.cadence_min_sd_spm,
             prior_seconds=params.prior_seconds,
+            min_ashman_d=params.min_cadence_ashman_d,
+            min_share=params.min_cadence_share,
+            min_gait_s=params.min_gait_s,
         )
         if gaits != "both":
             close = _close_cadence_pair(
-                cad[cad_ok], weights[cad_ok], speed[cad_ok], params, min_sd=3.0
+                cad[cad_ok],
+                weights[cad_ok],
+                speed[cad_ok],
+                params,
+                min_sd=params.cadence_min_sd_spm,
             )
             if close is not None:
                 cadence_pair, gaits = close, "both"
@@ -647,7 +749,10 @@ def fit_gait_model(
                 params=params,
                 min_sd=speed_min_sd,
             )
-    elif ev.speed_source != "none" and np.isfinite(ev.rsc_running[active]).sum() >= 10:
+    elif (
+        ev.speed_source != "none"
+        and np.isfinite(ev.rsc_running[active]).sum() >= params.min_evidence_samples
+    ):
         # the footpod says which gait it sees: learn each gait's speed from it
         bit_ok = active & np.isfinite(ev.rsc_running) & np.isfinite(speed)
         run_share[bit_ok] = ev.rsc_running[bit_ok]
@@ -672,8 +777,8 @@ def fit_gait_model(
         )
     elif ev.speed_source != "none":
         smooth = _smoothed(ev, speed, params.speed_fit_window_s)
-        v_ok = active & np.isfinite(smooth) & (smooth >= 0.7)
-        if v_ok.sum() >= 5:
+        v_ok = active & np.isfinite(smooth) & (smooth >= params.min_fit_speed_mps)
+        if v_ok.sum() >= params.min_fit_samples:
             speed_pair, gaits = _fit_gaits(
                 smooth[v_ok],
                 weights[v_ok],
@@ -684,7 +789,8 @@ def fit_gait_model(
                 min_sd=speed_min_sd,
                 prior_seconds=params.prior_seconds,
                 min_ashman_d=params.min_speed_ashman_d,
-                min_share=0.05,
+                min_share=params.min_speed_share,
+                min_gait_s=params.min_gait_s,
             )
             fitted_from = "speed"
             lo, hi = speed_pair
@@ -698,21 +804,29 @@ def fit_gait_model(
         notes.append(ONLY_WALKING if gaits == "walk" else ONLY_RUNNING)
 
     heart: tuple[Gaussian, Gaussian, Gaussian] | None = None
-    if fitted_from != "none" and np.isfinite(ev.heart_rate_bpm).sum() >= 10:
+    if (
+        fitted_from != "none"
+        and np.isfinite(ev.heart_rate_bpm).sum() >= params.min_evidence_samples
+    ):
         hr = _lagged(ev, ev.heart_rate_bpm, params.heart_rate_lag_s)
         moving = (run_share > 0) | cad_ok
         walk_hr = _weighted_gaussian(
             hr,
             weights * (1 - run_share) * moving,
-            Gaussian(110.0, 15.0),
+            Gaussian(params.walk_heart_rate_bpm, params.heart_rate_sd_bpm),
             params.prior_seconds,
-            6.0,
+            params.heart_rate_min_sd_bpm,
         )
         run_hr = _weighted_gaussian(
-            hr, weights * run_share * moving, Gaussian(150.0, 15.0), params.prior_seconds, 6.0
+            hr,
+            weights * run_share * moving,
+            Gaussian(params.run_heart_rate_bpm, params.heart_rate_sd_bpm),
+            params.prior_seconds,
+            params.heart_rate_min_sd_bpm,
         )
-        if run_hr.mean > walk_hr.mean + 5.0:
-            heart = (Gaussian(walk_hr.mean - 5.0, walk_hr.sd + 5.0), walk_hr, run_hr)
+        gap = params.heart_rate_gap_bpm
+        if run_hr.mean > walk_hr.mean + gap:
+            heart = (Gaussian(walk_hr.mean - gap, walk_hr.sd + gap), walk_hr, run_hr)
     return GaitModel(
         cadence=cadence_pair,
         speed=speed_pair,
@@ -768,7 +882,7 @@ def hmm_evidence(
         # a cadence near zero may be a wrist dropout: it counts for less, and
         # nothing at all while the speed says the athlete is moving
         low = c < params.stop_cadence_spm
-        ev_c[low] *= 0.5
+        ev_c[low] *= params.low_cadence_factor
         dropout = low & (ev.speed_mps >= params.moving_speed_mps)
         ev_c[~ok | dropout] = 0.0
         cadence_used = ok & ~dropout
@@ -800,17 +914,18 @@ def hmm_evidence(
         ll = np.zeros((n, 3))
         on = bit > 0.5
         off = bit <= 0.5
-        ll[on] = np.log([0.1, 0.1, 0.9])
-        ll[off] = np.log([0.45, 0.45, 0.1])
+        p = params.rsc_match_p
+        ll[on] = np.log([1.0 - p, 1.0 - p, p])
+        ll[off] = np.log([p / 2.0, p / 2.0, 1.0 - p])
         total += params.rsc_weight * _capped(ll, cap)
-    total += params.split_weight * _label_evidence(ev.split_label, 0.8)
-    total += params.lap_weight * _label_evidence(ev.lap_label, 0.6)
+    total += params.split_weight * _label_evidence(ev.split_label, params.split_match_p)
+    total += params.lap_weight * _label_evidence(ev.lap_label, params.lap_match_p)
     if model.heart_rate is not None:
         hr = _lagged(ev, ev.heart_rate_bpm, params.heart_rate_lag_s)
         ok = np.isfinite(hr)
         h = np.where(ok, hr, 0.0)
         ll = np.stack([_logpdf(h, g) for g in model.heart_rate], axis=1)
-        ev_h = _capped(ll, 2.0)
+        ev_h = _capped(ll, params.heart_rate_evidence_cap)
         ev_h[~ok] = 0.0
         total += params.heart_rate_weight * ev_h
     return total * weights[:, None]
@@ -950,20 +1065,20 @@ def _train_speed_gaits(
     spread (:func:`_shared_spread_mixture`) is then fitted to the unsmoothed
     moving speeds and decoded once. Both gaits are kept when the first fit found
     them, or when the decoded faster bouts clearly stand out: see
-    ``min_speed_contrast_mps`` and ``min_gain_per_switch`` of :class:`HmmParams`
-    (and at least 30 s of them).
+    ``min_speed_contrast_mps``, ``min_gain_per_switch`` and ``min_run_s`` of
+    :class:`HmmParams`.
     """
     speed = ev.speed_mps
-    moving = ~blocked & np.isfinite(speed) & (speed >= 0.7)
-    if moving.sum() < 10 or model.speed is None:
+    moving = ~blocked & np.isfinite(speed) & (speed >= params.min_fit_speed_mps)
+    if moving.sum() < params.min_evidence_samples or model.speed is None:
         return model
-    min_sd = 0.25 if ev.speed_source == "positions" else 0.12
+    min_sd = params.speed_min_sd(ev.speed_source)
     if model.gaits_seen == "both":
         walk, run = model.speed
     else:
         walk, run = _shared_spread_mixture(speed[moving], weights[moving], min_sd)
     trial = GaitModel(None, (walk, run), model.stop_speed_sd, None, "both", "speed", [])
-    for _ in range(3):
+    for _ in range(max(1, round(params.speed_training_rounds))):
         evidence = hmm_evidence(ev, trial, params, weights)
         evidence[blocked] = 0.0
         states = viterbi_decode(evidence, cost, with_margin=False).states
@@ -985,12 +1100,16 @@ def _train_speed_gaits(
     single = _weighted_gaussian(speed[both_gaits], weights[both_gaits], walk, 0.0, min_sd)
     two = np.where(states == RUN, _logpdf(speed, run), _logpdf(speed, walk))
     gain = float(np.sum((weights * (two - _logpdf(speed, single)))[both_gaits]))
-    gain /= GPS_ERROR_CORRELATION_S if ev.speed_source == "positions" else 2.0
+    gain /= (
+        params.positions_error_correlation_s
+        if ev.speed_source == "positions"
+        else params.speed_error_correlation_s
+    )
     switches = int(np.count_nonzero(np.diff(states[both_gaits]) != 0))
     plausible = (
         run.mean - walk.mean >= params.min_speed_contrast_mps
         and gain / max(switches, 1) >= params.min_gain_per_switch
-        and run_time >= 30.0
+        and run_time >= params.min_run_s
     )
     if model.gaits_seen == "both" or plausible:
         return GaitModel(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from stridecheck.i18n import translator_for
 from stridecheck.messages import (
     AND,
     Join,
@@ -25,7 +26,6 @@ from stridecheck.messages import (
     number_or_text,
     params_from_match,
     render,
-    translator_for,
 )
 from stridecheck.segment.features import Evidence
 from stridecheck.segment.hmm import GaitModel, HmmParams

@@ -42,16 +42,28 @@ Session-note clearance
 ``session_notes.clearance``: 1 when the note is a coach's clearance after an
 adverse event (progression is blocked until one is recorded after the event);
 0 for every note stored before.
+
+One time text form
+------------------
+Stored instants (``intervals.start`` / ``"end"``, ``activities.start_time``)
+rewritten to the one form of :mod:`stridecheck.store.times`
+(``YYYY-MM-DDTHH:MM:SS.fffffffff+00:00``): older versions wrote whole seconds
+as ``...:24+00:00`` and fractions as ``...:24.500000+00:00`` in one column.
+This migration is Python (a callable), not SQL: it parses each text as ISO 8601.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+
+import pandas as pd
 
 from stridecheck.errors import InputError
 from stridecheck.store.db import transaction
+from stridecheck.store.times import utc_texts
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "schema_version"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "migrate", "schema_version"]
 
 _V1 = """
 CREATE TABLE athletes (
@@ -150,8 +162,37 @@ ALTER TABLE session_notes ADD COLUMN clearance INTEGER NOT NULL DEFAULT 0
     CHECK (clearance IN (0, 1));
 """
 
+
+def _one_time_text(conn: sqlite3.Connection) -> None:
+    """Rewrite every stored instant to the one text form (see module docs)."""
+    columns = (("intervals", "start"), ("intervals", "end"), ("activities", "start_time"))
+    for table, column in columns:
+        rows = conn.execute(
+            f'SELECT rowid, "{column}" FROM {table} WHERE "{column}" IS NOT NULL'
+        ).fetchall()
+        if not rows:
+            continue
+        ids = [int(r[0]) for r in rows]
+        try:
+            texts = utc_texts(pd.Series([str(r[1]) for r in rows], dtype=object))
+        except (ValueError, OverflowError):
+            texts = [_one_text_or_same(str(r[1])) for r in rows]
+        pairs = list(zip(texts, ids, strict=True))
+        conn.executemany(f'UPDATE {table} SET "{column}" = ? WHERE rowid = ?', pairs)
+
+
+def _one_text_or_same(text: str) -> str:
+    """One stored instant in the one form; a text that is no instant stays as it is."""
+    try:
+        return utc_texts([text])[0]
+    except (ValueError, OverflowError):
+        return text
+
+
+#: One migration: an SQL script, or a function of the connection (run in the transaction).
+Migration = str | Callable[[sqlite3.Connection], None]
 #: The migrations, in order; migration ``n`` (1-based) produces ``user_version = n``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _NOTE_CLEARANCE)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _NOTE_CLEARANCE, _one_time_text)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -197,7 +238,11 @@ def migrate(conn: sqlite3.Connection, path: str | None = None) -> int:
         with transaction(conn):
             if schema_version(conn) >= version:  # another process got there first
                 continue
-            for statement in _statements(MIGRATIONS[version - 1]):
-                conn.execute(statement)
+            step = MIGRATIONS[version - 1]
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _statements(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {int(version)}")
     return schema_version(conn)

@@ -28,6 +28,7 @@ from stridecheck.segment.intervals import INTERVAL_COLUMNS
 from stridecheck.store.codec import activity_from_blobs
 from stridecheck.store.db import connect, resolve_db_path, transaction
 from stridecheck.store.migrations import migrate
+from stridecheck.store.times import parse_utc_texts
 
 __all__ = [
     "INTERVAL_FIELDS",
@@ -351,6 +352,15 @@ class Store:
         row = self.conn.execute("SELECT 1 FROM activities WHERE sha256 = ?", (sha256,)).fetchone()
         return row is not None
 
+    def activity_owner(self, sha256: str) -> str | None:
+        """The athlete an activity with this content hash is stored for (name), or ``None``."""
+        row = self.conn.execute(
+            "SELECT a.name FROM activities AS x JOIN athletes AS a ON a.id = x.athlete_id "
+            "WHERE x.sha256 = ?",
+            (sha256,),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def add_activity(
         self,
         athlete_id: int,
@@ -520,7 +530,7 @@ class Store:
             params=(activity_id,),
         )
         for col in ("start", "end"):
-            frame[col] = pd.to_datetime(frame[col], utc=True)
+            frame[col] = parse_utc_texts(frame[col])
         return frame
 
     def compliance_frame(self, enrolment: Enrolment) -> pd.DataFrame:

@@ -30,9 +30,9 @@ from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
 from stridecheck.errors import InputError, StrideCheckError
+from stridecheck.i18n import Lang, get_lang
 from stridecheck.report.build import athlete_data_from_store, store_athletes
 from stridecheck.report.charts import vega_bundle
-from stridecheck.report.i18n import Lang, get_lang
 from stridecheck.report.model import AthleteReportData
 from stridecheck.report.render import TEMPLATE_DIR as REPORT_TEMPLATES
 from stridecheck.report.render import ChartSink, chart_globals, make_environment
