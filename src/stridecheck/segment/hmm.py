@@ -37,6 +37,7 @@ from stridecheck.segment.features import (
     Evidence,
 )
 from stridecheck.segment.notes import ONLY_RUNNING, ONLY_WALKING
+from stridecheck.segment.profile import GaitProfile, GaitStats
 from stridecheck.segment.viterbi import viterbi_decode
 
 __all__ = [
@@ -86,8 +87,17 @@ class HmmParams:
         A cadence near zero while the speed is at least this is read as a
         cadence dropout, not as standing. [m/s]
     min_cadence_gap_spm, min_speed_gap_mps
-        Smallest separation of two fitted clusters for both gaits to be
-        accepted as present. [steps/min], [m/s]
+        Separation of two fitted clusters above which both gaits are accepted
+        as present without further checks. [steps/min], [m/s]
+    close_cadence_gap_spm, close_gait_ashman_d, close_run_cadence_spm, close_gait_speed_gain_mps
+        Close gaits (a shuffle jog beside brisk walking): cadence clusters
+        closer than ``min_cadence_gap_spm`` but at least ``close_cadence_gap_spm``
+        apart are both accepted when they stand out from the measured spread
+        (Ashman's D at least ``close_gait_ashman_d``), the faster one is at a
+        running cadence (at least ``close_run_cadence_spm``, just below the
+        134-141 steps/min cuts of Hum Mov Sci 2023;90:103117) and, where
+        there is speed, the faster cadence goes with a speed at least
+        ``close_gait_speed_gain_mps`` higher. [steps/min], -, [steps/min], [m/s]
     min_speed_ashman_d
         Without cadence, the speed clusters must also be this well separated
         (Ashman's D, separation over pooled spread).
@@ -101,6 +111,15 @@ class HmmParams:
         when they are at least this much faster than the walking [m/s] and
         explain the speed better than one gait by at least this many nats per
         switch of gait (speed errors counted once per GPS error correlation time). [nat]
+    speed_contrast_noise_factor
+        Without cadence, the smallest contrast between walking and running
+        speed is judged against the noise measured in this file: it is
+        ``min_speed_contrast_mps`` or this many times the standard error of a
+        bout's mean speed, whichever is smaller (a slow jogger 0.3-0.5 m/s above
+        their brisk walk is running when the data are clean enough to show it).
+    profile_prior_seconds
+        Weight of an athlete's :class:`~stridecheck.segment.profile.GaitProfile`
+        (``segment(..., profile=)``) as a prior, in seconds of data. [s]
     run_walk_cost, walk_stop_cost, run_stop_cost
         Cost of one switch between the two states. [nat]
     evidence_cap
@@ -184,11 +203,17 @@ class HmmParams:
     stop_speed_mps: float = 0.25
     moving_speed_mps: float = 0.8
     min_cadence_gap_spm: float = 15.0
+    close_cadence_gap_spm: float = 6.0
+    close_gait_ashman_d: float = 2.5
+    close_run_cadence_spm: float = 133.0
+    close_gait_speed_gain_mps: float = 0.15
     min_speed_gap_mps: float = 0.35
     min_speed_ashman_d: float = 2.0
     min_cadence_ashman_d: float = 2.0
     min_speed_contrast_mps: float = 0.55
     min_gain_per_switch: float = 2.5
+    speed_contrast_noise_factor: float = 4.0
+    profile_prior_seconds: float = 300.0
     speed_fit_window_s: float = 10.0
     run_walk_cost: float = 8.0
     walk_stop_cost: float = 10.0
@@ -285,7 +310,8 @@ class GaitModel:
     gaits_seen
         ``"both"``, ``"walk"`` or ``"run"``: which gaits the mixture found.
     fitted_from
-        ``"cadence"``, ``"footpod running bit"``, ``"speed"`` or ``"none"``.
+        ``"cadence"``, ``"footpod running bit"``, ``"speed"``, ``"profile"``
+        (speed clusters from the athlete's gait profile) or ``"none"``.
     notes
         Remarks for the methods text, as messages (:mod:`stridecheck.segment.notes`).
     """
@@ -476,6 +502,52 @@ def _fit_gaits(
     return (single, run_fix), "walk"
 
 
+def _close_cadence_pair(
+    cad: FloatArray,
+    w: FloatArray,
+    speed: FloatArray,
+    params: HmmParams,
+    *,
+    min_sd: float,
+) -> tuple[Gaussian, Gaussian] | None:
+    """Two close cadence clusters (a shuffle jog beside brisk walking), or ``None``.
+
+    Accepted only when the data show two gaits: the clusters are separated
+    against their measured spread, the faster one is at a running cadence, and
+    (with speed) the faster cadence goes with a faster speed. See the
+    ``close_*`` fields of :class:`HmmParams`.
+    """
+    xb, wb = _binned(cad, w)
+    q_lo, q_hi = _quantiles(xb, wb, (0.15, 0.9))
+    if q_hi - q_lo < params.close_cadence_gap_spm:
+        q_lo, q_hi = _quantiles(xb, wb, (0.05, 0.97))
+    lo, hi, w_lo, w_hi = _two_cluster_fit(
+        xb, wb, Gaussian(q_lo, min_sd), Gaussian(q_hi, min_sd), prior_weight=0.0, min_sd=min_sd
+    )
+    ashman_d = math.sqrt(2.0) * (hi.mean - lo.mean) / math.hypot(lo.sd, hi.sd)
+    total = float(w.sum())
+    if not (
+        hi.mean - lo.mean >= params.close_cadence_gap_spm
+        and ashman_d >= params.close_gait_ashman_d
+        and hi.mean >= params.close_run_cadence_spm
+        and min(w_lo, w_hi) >= max(30.0, 0.03 * total)
+    ):
+        return None
+    pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
+    pair = (Gaussian(lo.mean, pooled), Gaussian(hi.mean, pooled))
+    v_ok = np.isfinite(speed)
+    if v_ok.sum() >= 20:
+        is_hi = _logpdf(cad, pair[1]) > _logpdf(cad, pair[0])
+        fast, slow = v_ok & is_hi, v_ok & ~is_hi
+        if w[fast].sum() < 20.0 or w[slow].sum() < 20.0:
+            return None
+        v_fast = float(np.average(speed[fast], weights=w[fast] + 1e-12))
+        v_slow = float(np.average(speed[slow], weights=w[slow] + 1e-12))
+        if v_fast - v_slow < params.close_gait_speed_gain_mps:
+            return None
+    return pair
+
+
 def _weighted_gaussian(
     x: FloatArray, w: FloatArray, fallback: Gaussian, prior_seconds: float, min_sd: float
 ) -> Gaussian:
@@ -539,12 +611,55 @@ def _smoothed(ev: Evidence, values: FloatArray, window_s: float) -> FloatArray:
     return np.where(cnt > 0, out, np.nan)
 
 
-def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> GaitModel:
+def _profile_pair(
+    walk: GaitStats | None, run: GaitStats | None, min_sd: float
+) -> tuple[Gaussian, Gaussian] | None:
+    """An athlete's walking and running clusters of one signal, when both are known."""
+    if walk is None or run is None or run.mean <= walk.mean:
+        return None
+    return (
+        Gaussian(walk.mean, math.hypot(walk.sd, min_sd)),
+        Gaussian(run.mean, math.hypot(run.sd, min_sd)),
+    )
+
+
+def _cadence_from_profile(
+    x: FloatArray,
+    w: FloatArray,
+    prior: tuple[Gaussian, Gaussian],
+    params: HmmParams,
+    *,
+    min_sd: float,
+) -> tuple[tuple[Gaussian, Gaussian], str]:
+    """Cadence clusters fitted with the athlete's own clusters as a strong prior."""
+    xb, wb = _binned(x, w)
+    lo, hi, w_lo, w_hi = _two_cluster_fit(
+        xb, wb, prior[0], prior[1], prior_weight=params.profile_prior_seconds, min_sd=min_sd
+    )
+    total = float(w.sum())
+    if min(w_lo, w_hi) >= max(10.0, 0.01 * total) and hi.mean - lo.mean >= (
+        params.close_cadence_gap_spm
+    ):
+        pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
+        return (Gaussian(lo.mean, pooled), Gaussian(hi.mean, pooled)), "both"
+    single = _one_cluster(xb, wb, min_sd)
+    if abs(single.mean - prior[1].mean) < abs(single.mean - prior[0].mean):
+        return (prior[0], single), "run"
+    return (single, prior[1]), "walk"
+
+
+def fit_gait_model(
+    ev: Evidence, params: HmmParams, weights: FloatArray, profile: GaitProfile | None = None
+) -> GaitModel:
     """Fit this activity's walking and running clusters.
 
     Cadence is fitted first when present (the strongest signal); the speed of
     each gait is then learned from the samples the cadence clusters assign.
-    Without cadence, the speed mixture is fitted directly.
+    Without cadence, the speed mixture is fitted directly. With an athlete's
+    ``profile``, their own walking and running cadence are the prior of the
+    cadence clusters (weighted as ``profile_prior_seconds`` of data), and
+    without cadence their own walking and running speed are the speed
+    clusters (widened by the speed's measurement noise).
     """
     notes: list[Text] = []
     gps = ev.speed_source == "positions"
@@ -566,7 +681,36 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
     gaits = "both"
     fitted_from = "none"
     run_share = np.zeros(len(ev))
-    if cad_ok.sum() >= params.min_fit_samples:
+    cadence_prior = (
+        _profile_pair(profile.walk_cadence_spm, profile.run_cadence_spm, params.cadence_min_sd_spm)
+        if profile
+        else None
+    )
+    speed_prior = (
+        _profile_pair(profile.walk_speed_mps, profile.run_speed_mps, speed_min_sd)
+        if profile
+        else None
+    )
+    if cad_ok.sum() >= params.min_fit_samples and cadence_prior is not None:
+        cadence_pair, gaits = _cadence_from_profile(
+            cad[cad_ok], weights[cad_ok], cadence_prior, params, min_sd=params.cadence_min_sd_spm
+        )
+        fitted_from = "cadence"
+        lo, hi = cadence_pair
+        lw = _logpdf(cad[cad_ok], lo)
+        lr = _logpdf(cad[cad_ok], hi)
+        run_share[cad_ok] = 1.0 / (1.0 + np.exp(np.clip(lw - lr, -50, 50)))
+        if ev.speed_source != "none":
+            v_ok = cad_ok & np.isfinite(speed)
+            speed_pair = _speed_per_gait(
+                speed[v_ok],
+                weights[v_ok],
+                run_share[v_ok],
+                speed_prior or (prior_walk_v, prior_run_v),
+                params=params,
+                min_sd=speed_min_sd,
+            )
+    elif cad_ok.sum() >= params.min_fit_samples:
         cadence_pair, gaits = _fit_gaits(
             cad[cad_ok],
             weights[cad_ok],
@@ -580,6 +724,16 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
             min_share=params.min_cadence_share,
             min_gait_s=params.min_gait_s,
         )
+        if gaits != "both":
+            close = _close_cadence_pair(
+                cad[cad_ok],
+                weights[cad_ok],
+                speed[cad_ok],
+                params,
+                min_sd=params.cadence_min_sd_spm,
+            )
+            if close is not None:
+                cadence_pair, gaits = close, "both"
         fitted_from = "cadence"
         lo, hi = cadence_pair
         lw = _logpdf(cad[cad_ok], lo)
@@ -612,6 +766,15 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
             keep_apart=False,
         )
         fitted_from = "footpod running bit"
+    elif ev.speed_source != "none" and speed_prior is not None:
+        # the athlete's own speeds: no mixture to fit, no gap to judge
+        speed_pair = speed_prior
+        fitted_from = "profile"
+        v_ok = active & np.isfinite(speed)
+        lo, hi = speed_pair
+        run_share[v_ok] = 1.0 / (
+            1.0 + np.exp(np.clip(_logpdf(speed[v_ok], lo) - _logpdf(speed[v_ok], hi), -50, 50))
+        )
     elif ev.speed_source != "none":
         smooth = _smoothed(ev, speed, params.speed_fit_window_s)
         v_ok = active & np.isfinite(smooth) & (smooth >= params.min_fit_speed_mps)
@@ -785,7 +948,9 @@ def unusable_stretches(ev: Evidence, bridge_s: float) -> BoolArray:
     return out
 
 
-def segment_hmm(ev: Evidence, params: HmmParams, blocked: BoolArray) -> HmmResult:
+def segment_hmm(
+    ev: Evidence, params: HmmParams, blocked: BoolArray, profile: GaitProfile | None = None
+) -> HmmResult:
     """Decode stop / walk / run for every sample.
 
     Parameters
@@ -797,13 +962,16 @@ def segment_hmm(ev: Evidence, params: HmmParams, blocked: BoolArray) -> HmmResul
     blocked
         Samples the model must not use (paused, or inside a long data gap); the
         chain restarts freely after them. Their decoded state is meaningless.
+    profile
+        The athlete's gait profile, used as the prior of the gait clusters
+        (see :func:`fit_gait_model`).
 
     Returns
     -------
     HmmResult
     """
     weights = sample_weights(ev, params.max_sample_weight_s)
-    model = fit_gait_model(ev, params, weights)
+    model = fit_gait_model(ev, params, weights, profile)
     n = len(ev)
     base = params.cost_matrix()
     if n > 1:
