@@ -87,3 +87,27 @@ def test_a_back_edge_breaks_the_contract(tmp_path: Path) -> None:
     done = lint_imports(tmp_path)
     assert done.returncode != 0
     assert "stridecheck.segment.notes -> stridecheck.cli" in done.stdout
+
+
+def test_no_private_name_is_used_across_modules() -> None:
+    """A module imports only public names of another (its own package's private modules aside)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        own_package = ".".join(("stridecheck", *path.relative_to(PACKAGE).parent.parts))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.ImportFrom) and (node.module or "").startswith("stridecheck")
+            ):
+                continue
+            for alias in node.names:
+                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                own_module = (
+                    node.module == own_package
+                    and (
+                        PACKAGE.parent / own_package.replace(".", "/") / f"{alias.name}.py"
+                    ).is_file()
+                )
+                if private and not own_module:
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {alias.name}")
+    assert found == []
