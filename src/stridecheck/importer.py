@@ -373,9 +373,9 @@ def read_for_analysis(data: bytes, label: str) -> Activity:
     StrideCheckError
         When the bytes are not a readable activity, or hold fewer than two samples.
     """
-    activity = read(data, errors="ignore")
+    activity = read(data, errors="ignore", name=label)
     if len(activity.samples) < 2:
-        raise InputError(label, "holds fewer than two samples")
+        raise EmptyActivityError(label, "holds fewer than two samples")
     activity.meta.source_path = label
     return activity
 
