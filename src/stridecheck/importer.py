@@ -43,8 +43,9 @@ from stridecheck.errors import (
 )
 from stridecheck.io import read, sniff_format
 from stridecheck.io.containers import gunzip, zip_members
-from stridecheck.pipeline import analyse_activity
+from stridecheck.pipeline import analyse_activity, refresh_results, update_gait_profile
 from stridecheck.programs import Program
+from stridecheck.segment.profile import GaitProfile
 from stridecheck.store.codec import meta_to_json, samples_to_parquet
 from stridecheck.store.repository import ActivityRecord, AnalysisRecord, Enrolment, Store
 from stridecheck.store.times import utc_text
@@ -173,6 +174,9 @@ class ImportSummary:
         Files in folders or archives that are not activity files (by name).
     elapsed_s
         Wall-clock time of the import. [s]
+    profile_version
+        Version of the athlete's gait profile after the import (``None`` while
+        no session shows a gait confidently).
     """
 
     imported: list[str] = field(default_factory=list)
@@ -181,6 +185,7 @@ class ImportSummary:
     rejected: list[Rejection] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    profile_version: int | None = None
 
     @property
     def processed(self) -> int:
@@ -368,9 +373,9 @@ def read_for_analysis(data: bytes, label: str) -> Activity:
     StrideCheckError
         When the bytes are not a readable activity, or hold fewer than two samples.
     """
-    activity = read(data, errors="ignore")
+    activity = read(data, errors="ignore", name=label)
     if len(activity.samples) < 2:
-        raise InputError(label, "holds fewer than two samples")
+        raise EmptyActivityError(label, "holds fewer than two samples")
     activity.meta.source_path = label
     return activity
 
@@ -381,6 +386,8 @@ def prepare(
     sha256: str,
     program: Program | None = None,
     start_date: dt.date | None = None,
+    *,
+    profile: GaitProfile | None = None,
 ) -> Prepared | Rejection:
     """Read, analyse and pack one activity (runs in a worker process).
 
@@ -390,7 +397,9 @@ def prepare(
     try:
         activity = read_for_analysis(data, label)
         activity.meta.sha256 = sha256
-        analysis = analyse_activity(activity, program, start_date, errors="ignore")
+        analysis = analyse_activity(
+            activity, program, start_date, errors="ignore", profile=profile
+        )
         return Prepared(label, activity_record(activity, label, sha256), analysis.to_record())
     except Exception as exc:  # a bug must not stop a bulk import: report it per file
         return rejection(label, exc)
@@ -477,6 +486,7 @@ def import_paths(
     enrolment = store.current_enrolment(person.id)
     program = enrolment.program() if enrolment is not None else None
     start = enrolment.start_date if enrolment is not None else None
+    profile = store.get_gait_profile(person.name)
     summary = ImportSummary()
     committer = _Committer(store, person.id, enrolment, summary, progress)
     seen: set[str] = set()
@@ -513,9 +523,17 @@ def import_paths(
         items = itertools.chain(head, items)
     if workers <= 1:
         for label, data, sha in items:
-            committer.done(prepare(label, data, sha, program, start))
+            committer.done(prepare(label, data, sha, program, start, profile=profile))
     else:
-        _run_pool(items, workers, program, start, committer)
+        _run_pool(items, workers, program, start, committer, profile=profile)
+    if summary.imported:
+        # the new sessions may sharpen the athlete's gait profile: learn it again and
+        # recompute the athlete's results where the prior changed
+        learnt = update_gait_profile(store, person.name)
+        summary.profile_version = None if learnt is None else learnt.version
+        refresh_results(store, person.name)
+    elif profile is not None:
+        summary.profile_version = profile.version
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
@@ -570,14 +588,24 @@ def process_pool(
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(program: Program | None, start: dt.date | None) -> None:
+def _start_worker(
+    program: Program | None, start: dt.date | None, profile: GaitProfile | None = None
+) -> None:
     """Worker initialiser: the program arrives once per worker, not with every file."""
     _WORKER["program"] = program
     _WORKER["start"] = start
+    _WORKER["profile"] = profile
 
 
 def _prepare_in_worker(label: str, data: bytes, sha256: str) -> Prepared | Rejection:
-    return prepare(label, data, sha256, _WORKER.get("program"), _WORKER.get("start"))
+    return prepare(
+        label,
+        data,
+        sha256,
+        _WORKER.get("program"),
+        _WORKER.get("start"),
+        profile=_WORKER.get("profile"),
+    )
 
 
 def _run_pool(
@@ -586,6 +614,8 @@ def _run_pool(
     program: Program | None,
     start: dt.date | None,
     committer: _Committer,
+    *,
+    profile: GaitProfile | None = None,
 ) -> None:
     """Prepare in a process pool with a bounded queue; commit in completion order.
 
@@ -593,7 +623,7 @@ def _run_pool(
     only the file's label, bytes and hash.
     """
     in_flight: set[cf.Future[Prepared | Rejection]] = set()
-    with process_pool(workers, _start_worker, (program, start)) as pool:
+    with process_pool(workers, _start_worker, (program, start, profile)) as pool:
         for label, data, sha in jobs:
             in_flight.add(pool.submit(_prepare_in_worker, label, data, sha))
             if len(in_flight) >= 4 * workers:

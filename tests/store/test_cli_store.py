@@ -277,3 +277,29 @@ def test_cohort_json(
     assert all(Path(p).is_file() for p in doc["tables"])
     assert [e["file"] for e in doc["errors"]] == ["broken.fit"]
     assert set(doc["errors"][0]) == {"participant", "file", "error", "reason"}
+
+
+def test_files_read_from_memory_are_named_by_their_label(
+    runner: CliRunner, tmp_path: Path, activity_dir: Path
+) -> None:
+    """Zip members and uploads are read as bytes: errors and warnings name them, not <bytes>."""
+    import zipfile
+
+    from stridecheck.importer import content_sha256, prepare
+
+    good = sorted(activity_dir.glob("*.fit"))[0].read_bytes()
+    bad_crc = good[:-2] + b"\x00\x00"
+    outcome = prepare("export.zip!run.fit", bad_crc, content_sha256(bad_crc))
+    meta = json.loads(outcome.record.meta_json)  # type: ignore[union-attr]
+    assert meta["warnings"], "a wrong file CRC is a warning"
+    assert all("<bytes>" not in w for w in meta["warnings"])
+    assert any("export.zip!run.fit" in w for w in meta["warnings"])
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("run.fit", bad_crc)
+        zf.writestr("cut.fit", good[:300])
+        zf.writestr("junk.fit", b"\x0e\x10" + b"\x00" * 40)
+    res = runner.invoke(app, ["import", str(archive), "-a", "ana", "--db", str(tmp_path / "z.db")])
+    assert res.exit_code == 2
+    assert "<bytes>" not in res.output
+    assert f"{archive}!junk.fit: rejected" in res.stderr

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +24,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from stridecheck.activity import Activity
-from stridecheck.cli._common import fail, format_duration, guarded, out_console, report_warning
+from stridecheck.cli._common import (
+    fail,
+    format_duration,
+    format_number,
+    format_text,
+    guarded,
+    out_console,
+    report_warning,
+)
 from stridecheck.cli.info import read_quietly
 from stridecheck.cli.store import DbOption, stored_adherence
 from stridecheck.compliance import (
@@ -67,7 +74,7 @@ _CATEGORY_STYLE = {
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value:.0f}%"
+    return format_number(value, ".0f", suffix="%")
 
 
 def load_program_option(value: str) -> Program:
@@ -138,7 +145,7 @@ def format_compliance_table(result: SessionCompliance, *, title: str | None = No
     gives the score, category, run / walk compliance and the reasons.
     """
     heading = (
-        f"Compliance with {result.session_id}: {result.score:.0f}/100 "
+        f"Compliance with {result.session_id}: {format_number(result.score)}/100 "
         f"[{_CATEGORY_STYLE[result.category]}]{result.category}[/]"
     )
     table = Table(title=title or heading, title_justify="left")
@@ -150,7 +157,9 @@ def format_compliance_table(result: SessionCompliance, *, title: str | None = No
     table.add_column("offset", justify="right", no_wrap=True)
     table.add_column("verdict")
     for step in result.steps:
-        offset = "-" if step.window_s <= 0 else f"{step.start_offset_s:+.0f} s"
+        offset = (
+            "-" if step.window_s <= 0 else format_number(step.start_offset_s, "+.0f", suffix=" s")
+        )
         style = _VERDICT_STYLE[step.verdict]
         table.add_row(
             str(step.index + 1),
@@ -200,14 +209,14 @@ def _weeks_table(report: AdherenceReport) -> Table:
         rdi = row.get("rdi_pct")
         adverse = int(row.get("adverse_events") or 0)
         table.add_row(
-            str(row["week"]),
-            str(row["start_date"]),
+            format_text(row["week"]),
+            format_text(row["start_date"]),
             f"{row.get('attended', 0)}/{row['due']}",
             f"{row['done']}/{row['due']}",
             f"{row['completed']}/{row['due']}",
-            "-" if not math.isfinite(score) else f"{score:.0f}",
-            f"{row['run_min']:.1f}",
-            f"{row['run_km']:.2f}",
+            format_number(score),
+            format_number(row["run_min"], ".1f"),
+            format_number(row["run_km"], ".2f"),
             _pct(None if rdi is None else float(rdi)),
             f"[bold red]{adverse}[/]" if adverse else "0",
             answer,
@@ -224,13 +233,13 @@ def _sessions_table(report: AdherenceReport) -> Table:
         status = str(row["status"])
         score = float(row["score"])
         table.add_row(
-            str(row["date"]),
-            str(row["session_id"]),
+            format_text(row["date"]),
+            format_text(row["session_id"]),
             f"[{_CATEGORY_STYLE.get(status, '')}]{status}[/]",
-            "-" if not math.isfinite(score) else f"{score:.0f}",
-            _pct(float(row["run_compliance_pct"])),
-            _pct(float(row["walk_compliance_pct"])),
-            "-" if row["activity"] is None or pd.isna(row["activity"]) else str(row["activity"]),
+            format_number(score),
+            _pct(row["run_compliance_pct"]),
+            _pct(row["walk_compliance_pct"]),
+            format_text(row["activity"]),
         )
     return table
 

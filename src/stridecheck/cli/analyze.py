@@ -31,6 +31,7 @@ from stridecheck.cli._common import (
     fail,
     format_distance,
     format_duration,
+    format_number,
     guarded,
     out_console,
     report_warning,
@@ -55,10 +56,6 @@ def _pace(seconds_per_km: float) -> str:
         return "-"
     total = round(seconds_per_km)
     return f"{total // 60}:{total % 60:02d}"
-
-
-def _number(value: float, fmt: str) -> str:
-    return format(value, fmt) if math.isfinite(value) else "-"
 
 
 def format_intervals_table(seg: Segmentation, *, title: str | None = None) -> Table:
@@ -98,9 +95,9 @@ def format_intervals_table(seg: Segmentation, *, title: str | None = None) -> Ta
             format_duration(float(row["duration_s"])),
             format_distance(float(row["distance_m"])),
             _pace(float(row["pace_s_per_km"])),
-            _number(float(row["mean_heart_rate_bpm"]), ".0f"),
-            _number(float(row["mean_cadence_spm"]), ".0f"),
-            _number(float(row["confidence"]), ".2f"),
+            format_number(row["mean_heart_rate_bpm"]),
+            format_number(row["mean_cadence_spm"]),
+            format_number(row["confidence"], ".2f"),
         )
     return table
 

@@ -107,7 +107,9 @@ def _parse_payload(
     )
 
 
-def read(source: Source, errors: ErrorPolicy | str = "warn") -> Activity:
+def read(
+    source: Source, errors: ErrorPolicy | str = "warn", *, name: str | None = None
+) -> Activity:
     """Read an activity file into the canonical :class:`Activity`.
 
     Parameters
@@ -120,6 +122,9 @@ def read(source: Source, errors: ErrorPolicy | str = "warn") -> Activity:
         first problem, ``"warn"`` (default) keeps what is sound and emits a
         :class:`~stridecheck.errors.StrideCheckWarning`, ``"ignore"`` keeps what
         is sound quietly. Every problem is listed in ``activity.meta.warnings``.
+    name
+        What to call bytes in errors and warnings (e.g. an uploaded file's
+        name); ignored for a path, which names itself. Default ``<bytes>``.
 
     Returns
     -------
@@ -132,10 +137,8 @@ def read(source: Source, errors: ErrorPolicy | str = "warn") -> Activity:
         exception escapes for bad input.
     """
     policy = ErrorPolicy.coerce(errors)
-    name: str | None
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
-        name = None
     else:
         name = str(Path(source))
         data = read_file_bytes(source)
