@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import logging
 import multiprocessing
 import os
 import time
@@ -70,6 +71,8 @@ __all__ = [
     "rejection",
     "rejection_kind",
 ]
+
+_log = logging.getLogger(__name__)
 
 #: File name endings taken for activity files when walking folders and zips.
 ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".gz", ".zip")
@@ -429,12 +432,14 @@ class _Committer:
     def done(self, outcome: Prepared | Rejection) -> None:
         if isinstance(outcome, Rejection):
             self.summary.rejected.append(outcome)
+            _log.info("%s: rejected (%s): %s", outcome.source, outcome.kind, outcome.reason)
         else:
             new_id = self.store.add_activity(
                 self.athlete_id, outcome.record, outcome.analysis, self.enrolment
             )
             if new_id is not None:
                 self.summary.imported.append(outcome.label)
+                _log.info("%s: imported (activity %d)", outcome.label, new_id)
             else:
                 self.summary.duplicates.append(outcome.label)
                 owner = self.store.activity_owner(outcome.record.sha256)
@@ -494,9 +499,11 @@ def import_paths(
     def fresh() -> Iterator[tuple[str, bytes, str]]:
         for item in iter_candidates(paths):
             if isinstance(item, str):
+                _log.debug("%s: skipped (not an activity file by name or content)", item)
                 summary.skipped.append(item)
                 continue
             if isinstance(item, Rejection):
+                _log.info("%s: rejected (%s): %s", item.source, item.kind, item.reason)
                 summary.rejected.append(item)
                 committer.tick()
                 continue
@@ -508,6 +515,7 @@ def import_paths(
                 continue
             owner = athlete if sha in seen else store.activity_owner(sha)
             if owner is not None:
+                _log.info("%s: duplicate, already stored for %r", item.label, owner)
                 summary.duplicates.append(item.label)
                 summary.duplicate_owners[item.label] = owner
                 committer.tick()
@@ -521,6 +529,7 @@ def import_paths(
         cpus = os.cpu_count() or 1
         workers = cpus if len(head) > AUTO_POOL_MIN_FILES else 1
         items = itertools.chain(head, items)
+    _log.debug("import for %r with %d worker process(es)", athlete, workers)
     if workers <= 1:
         for label, data, sha in items:
             committer.done(prepare(label, data, sha, program, start, profile=profile))

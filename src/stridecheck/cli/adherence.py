@@ -23,7 +23,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stridecheck.activity import Activity
 from stridecheck.cli._common import (
     fail,
     format_duration,
@@ -40,15 +39,12 @@ from stridecheck.compliance import (
     ScoredActivity,
     SessionCompliance,
     adherence,
-    best_session,
-    comply,
 )
 from stridecheck.pipeline import scored_activity
 from stridecheck.programs import Program, Session, load_program
 
 __all__ = [
     "adherence_csv",
-    "analyze_compliance",
     "format_adherence_tables",
     "format_compliance_table",
     "load_program_option",
@@ -107,34 +103,6 @@ def prescribed_session(program: str, session: str | None = None) -> tuple[Progra
         fail(
             session, f"no such session in {plan.name!r}; sessions: " + ", ".join(plan.session_ids)
         )
-
-
-def analyze_compliance(
-    activity: Activity, segmentation: Any, program: str, session: str | None = None
-) -> SessionCompliance:
-    """Compliance for ``analyze --program P [--session ID|auto]`` of a segmented activity.
-
-    Parameters
-    ----------
-    activity
-        The activity read from the file.
-    segmentation
-        Its :class:`~stridecheck.segment.Segmentation`.
-    program
-        A built-in program name or a TOML path.
-    session
-        A session id, or ``"auto"`` / ``None`` for the session that fits best.
-
-    Raises
-    ------
-    stridecheck.errors.StrideCheckError
-        For an unknown program or session (the command line exits with status 2).
-    """
-    plan, chosen = prescribed_session(program, session)
-    if chosen is None:
-        _, result = best_session(activity, plan, segmentation=segmentation)
-        return result
-    return comply(activity, chosen, segmentation=segmentation)
 
 
 def format_compliance_table(result: SessionCompliance, *, title: str | None = None) -> Table:

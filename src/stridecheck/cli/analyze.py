@@ -27,6 +27,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from stridecheck.activity import Activity
 from stridecheck.cli._common import (
     fail,
     format_distance,
@@ -37,10 +38,10 @@ from stridecheck.cli._common import (
     report_warning,
 )
 from stridecheck.cli.info import read_quietly
-from stridecheck.pipeline import analyse_activity
+from stridecheck.pipeline import Analysis, analyse_activity
 from stridecheck.segment import METHODS, Segmentation
 
-__all__ = ["analysis_document", "format_intervals_table", "register"]
+__all__ = ["analysis_document", "analysis_of", "format_intervals_table", "register"]
 
 _KIND_STYLE = {
     "run": "bold green",
@@ -118,6 +119,34 @@ def analysis_document(seg: Segmentation, path: Path | str) -> dict[str, Any]:
     return {"file": str(path), **seg.to_dict()}
 
 
+def analysis_of(
+    activity: Activity,
+    *,
+    method: str = "hmm",
+    program: str | None = None,
+    session: str | None = None,
+) -> Analysis:
+    """What ``analyze [--method M] [--program P [--session ID|auto]]`` computes.
+
+    :func:`stridecheck.pipeline.analyse_activity` of the activity, against the
+    named session of ``program`` or (``session`` ``"auto"`` or ``None``) the
+    session of it that fits best; the segmenter's notes are kept in the
+    analysis for the command to show.
+
+    Raises
+    ------
+    stridecheck.errors.StrideCheckError
+        For an unknown program or session (the command line exits with status 2).
+    """
+    plan, chosen = None, None
+    if program is not None:
+        from stridecheck.cli.adherence import prescribed_session
+
+        plan, chosen = prescribed_session(program, session)
+    best_of = plan if chosen is None else None
+    return analyse_activity(activity, best_of, session=chosen, method=method, errors="ignore")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``analyze`` command to the command line."""
 
@@ -153,18 +182,7 @@ def register(app: typer.Typer) -> None:
         if method.strip().lower() not in METHODS:
             fail("--method", f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         activity = read_quietly(file, strict=strict)
-        plan, chosen = None, None
-        if program is not None:
-            from stridecheck.cli.adherence import prescribed_session
-
-            plan, chosen = prescribed_session(program, session)
-        analysis = analyse_activity(
-            activity,
-            plan if chosen is None else None,
-            session=chosen,
-            method=method,
-            errors="ignore",
-        )
+        analysis = analysis_of(activity, method=method, program=program, session=session)
         seg, compliance = analysis.segmentation, analysis.session_compliance
         if as_json:
             document = analysis_document(seg, file)

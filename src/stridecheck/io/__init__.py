@@ -9,6 +9,7 @@ follow pvlib's naming: ``read_<format>(path)`` for a file and
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from stridecheck.errors import (
 )
 from stridecheck.io.containers import GZIP_MAGIC, ZIP_MAGIC, gunzip, zip_members
 from stridecheck.io.files import read_file_bytes
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["read", "sniff_format"]
 
@@ -154,4 +157,12 @@ def read(
     activity.meta.source_path = name
     activity.meta.sha256 = hashlib.sha256(data).hexdigest()
     activity.meta.container = container
+    _log.debug(
+        "%s: %s%s, %d samples, %d problem(s)",
+        name or "<bytes>",
+        activity.meta.source_format,
+        f" in {container}" if container else "",
+        len(activity.samples),
+        len(activity.meta.warnings),
+    )
     return activity

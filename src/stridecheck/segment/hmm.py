@@ -98,6 +98,17 @@ class HmmParams:
         134-141 steps/min cuts of Hum Mov Sci 2023;90:103117) and, where
         there is speed, the faster cadence goes with a speed at least
         ``close_gait_speed_gain_mps`` higher. [steps/min], -, [steps/min], [m/s]
+    steady_cadence_tolerance_spm
+        Close gaits are judged on steady readings only: those within this of
+        both neighbours (transitions between gaits left out). [steps/min]
+    close_speed_gap_mps, close_run_speed_mps, close_cadence_step_spm
+        When walking and running cadences overlap, clean speed (footpod or
+        device, not positions) shows the two gaits: two speed clusters at least
+        ``close_speed_gap_mps`` apart (Ashman's D at least
+        ``close_gait_ashman_d``), the faster at least ``close_run_speed_mps``
+        (the walk-run transition near 2.0 m/s, PMC8629136), whose steps are at
+        least ``close_cadence_step_spm`` quicker and at a running cadence.
+        [m/s], [m/s], [steps/min]
     min_speed_ashman_d
         Without cadence, the speed clusters must also be this well separated
         (Ashman's D, separation over pooled spread).
@@ -207,6 +218,10 @@ class HmmParams:
     close_gait_ashman_d: float = 2.5
     close_run_cadence_spm: float = 133.0
     close_gait_speed_gain_mps: float = 0.15
+    steady_cadence_tolerance_spm: float = 5.0
+    close_speed_gap_mps: float = 0.3
+    close_run_speed_mps: float = 1.9
+    close_cadence_step_spm: float = 3.0
     min_speed_gap_mps: float = 0.35
     min_speed_ashman_d: float = 2.0
     min_cadence_ashman_d: float = 2.0
@@ -502,6 +517,25 @@ def _fit_gaits(
     return (single, run_fix), "walk"
 
 
+def _steady(ev: Evidence, values: FloatArray, tolerance: float, max_gap_s: float) -> BoolArray:
+    """True where a reading agrees with both neighbours within ``tolerance``.
+
+    Readings taken while the gait changes (cadence ramps over 1-3 s) and lone
+    glitches are left out, so clusters fitted to the rest show the gaits
+    themselves, not the transitions between them. A neighbour further than
+    ``max_gap_s`` away does not count as agreeing.
+    """
+    n = len(values)
+    out = np.zeros(n, dtype=bool)
+    if n < 3:
+        return np.isfinite(values)
+    diff = np.abs(np.diff(values))
+    near = np.diff(ev.t_s) <= max_gap_s
+    agree = near & (diff <= tolerance)
+    out[1:-1] = agree[:-1] & agree[1:]
+    return out & np.isfinite(values)
+
+
 def _close_cadence_pair(
     cad: FloatArray,
     w: FloatArray,
@@ -509,14 +543,45 @@ def _close_cadence_pair(
     params: HmmParams,
     *,
     min_sd: float,
-) -> tuple[Gaussian, Gaussian] | None:
+    use_speed: bool,
+) -> tuple[tuple[Gaussian, Gaussian], tuple[Gaussian, Gaussian] | None] | None:
     """Two close cadence clusters (a shuffle jog beside brisk walking), or ``None``.
 
-    Accepted only when the data show two gaits: the clusters are separated
-    against their measured spread, the faster one is at a running cadence, and
-    (with speed) the faster cadence goes with a faster speed. See the
-    ``close_*`` fields of :class:`HmmParams`.
+    Accepted only when the data show two gaits, either way:
+
+    - by speed, first (``use_speed``): clean speed (not from positions) falls
+      into two clusters separated against their spread, the faster at a
+      running speed, and the steps of the faster cluster are quicker and at a
+      running cadence (step changes that line up with speed changes); the
+      cadences themselves may overlap;
+    - by cadence: the clusters are separated against their measured spread,
+      the faster one is at a running cadence, and (with speed) the faster
+      cadence goes with a faster speed.
+
+    See the ``close_*`` fields of :class:`HmmParams`.
+
+    Returns
+    -------
+    tuple or None
+        The cadence clusters, and the speed clusters when speed decided
+        (``None`` otherwise); ``None`` when one gait only is shown.
     """
+    if use_speed:
+        by_speed = _close_by_speed(cad, w, speed, params, min_sd=min_sd)
+        if by_speed is not None:
+            return by_speed
+    pair = _close_by_cadence(cad, w, speed, params, min_sd=min_sd)
+    return None if pair is None else (pair, None)
+
+
+def _close_by_cadence(
+    cad: FloatArray,
+    w: FloatArray,
+    speed: FloatArray,
+    params: HmmParams,
+    *,
+    min_sd: float,
+) -> tuple[Gaussian, Gaussian] | None:
     xb, wb = _binned(cad, w)
     q_lo, q_hi = _quantiles(xb, wb, (0.15, 0.9))
     if q_hi - q_lo < params.close_cadence_gap_spm:
@@ -546,6 +611,47 @@ def _close_cadence_pair(
         if v_fast - v_slow < params.close_gait_speed_gain_mps:
             return None
     return pair
+
+
+def _close_by_speed(
+    cad: FloatArray,
+    w: FloatArray,
+    speed: FloatArray,
+    params: HmmParams,
+    *,
+    min_sd: float,
+) -> tuple[tuple[Gaussian, Gaussian], tuple[Gaussian, Gaussian]] | None:
+    ok = np.isfinite(speed) & (speed >= params.min_fit_speed_mps)
+    if w[ok].sum() < 60.0:
+        return None
+    xb, wb = _binned(speed[ok], w[ok])
+    q_lo, q_hi = _quantiles(xb, wb, (0.15, 0.9))
+    sd0 = params.speed_min_sd("footpod")
+    lo, hi, w_lo, w_hi = _two_cluster_fit(
+        xb, wb, Gaussian(q_lo, sd0), Gaussian(q_hi, sd0), prior_weight=0.0, min_sd=sd0
+    )
+    ashman_d = math.sqrt(2.0) * (hi.mean - lo.mean) / math.hypot(lo.sd, hi.sd)
+    if not (
+        hi.mean - lo.mean >= params.close_speed_gap_mps
+        and ashman_d >= params.close_gait_ashman_d
+        and hi.mean >= params.close_run_speed_mps
+        and min(w_lo, w_hi) >= max(30.0, 0.03 * float(w[ok].sum()))
+    ):
+        return None
+    is_hi = ok & (_logpdf(speed, hi) > _logpdf(speed, lo))
+    is_lo = ok & ~is_hi
+    c_fast = _weighted_gaussian(cad[is_hi], w[is_hi], Gaussian(0.0, min_sd), 0.0, min_sd)
+    c_slow = _weighted_gaussian(cad[is_lo], w[is_lo], Gaussian(0.0, min_sd), 0.0, min_sd)
+    if c_fast.mean < params.close_run_cadence_spm or c_fast.mean - c_slow.mean < (
+        params.close_cadence_step_spm
+    ):
+        return None
+    pooled = math.sqrt(0.5 * (c_slow.sd**2 + c_fast.sd**2))
+    v_pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
+    return (
+        (Gaussian(c_slow.mean, pooled), Gaussian(c_fast.mean, pooled)),
+        (Gaussian(lo.mean, v_pooled), Gaussian(hi.mean, v_pooled)),
+    )
 
 
 def _weighted_gaussian(
@@ -724,22 +830,29 @@ def fit_gait_model(
             min_share=params.min_cadence_share,
             min_gait_s=params.min_gait_s,
         )
-        if gaits != "both":
+        steady = cad_ok & _steady(
+            ev, cad, params.steady_cadence_tolerance_spm, params.max_sample_weight_s
+        )
+        close_gaits = gaits != "both" or (
+            cadence_pair[1].mean - cadence_pair[0].mean < params.min_cadence_gap_spm
+        )
+        if close_gaits and steady.sum() >= params.min_fit_samples:
             close = _close_cadence_pair(
-                cad[cad_ok],
-                weights[cad_ok],
-                speed[cad_ok],
+                cad[steady],
+                weights[steady],
+                speed[steady],
                 params,
                 min_sd=params.cadence_min_sd_spm,
+                use_speed=ev.speed_source in ("footpod", "gps"),
             )
             if close is not None:
-                cadence_pair, gaits = close, "both"
+                (cadence_pair, speed_pair), gaits = close, "both"
         fitted_from = "cadence"
         lo, hi = cadence_pair
         lw = _logpdf(cad[cad_ok], lo)
         lr = _logpdf(cad[cad_ok], hi)
         run_share[cad_ok] = 1.0 / (1.0 + np.exp(np.clip(lw - lr, -50, 50)))
-        if ev.speed_source != "none":
+        if ev.speed_source != "none" and speed_pair is None:
             v_ok = cad_ok & np.isfinite(speed)
             speed_pair = _speed_per_gait(
                 speed[v_ok],
