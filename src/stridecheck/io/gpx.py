@@ -74,6 +74,7 @@ from stridecheck.io.derive import (
     speed_from_distance,
 )
 from stridecheck.io.files import read_file_bytes
+from stridecheck.io.plausible import plausible_time_mask
 from stridecheck.io.xml import (
     declare_prefixes,
     is_namespace_error,
@@ -466,6 +467,12 @@ def assemble_samples(
     times) is built on the arrays by :func:`_direct_samples`, with the same
     result.
     """
+    keep = plausible_time_mask(
+        times, path=path, policy=policy, sink=meta.warnings, error_cls=error_cls
+    )
+    if keep is not None:
+        columns = {name: values[keep] for name, values in columns.items()}
+        times = times[keep]
     if _direct_ready(columns):
         direct = _direct_samples(columns, times, meta)
         if direct is not None:
