@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stridecheck.live.backends.bumble_backend import bumble_backend
 from stridecheck.live.recorder import Recorder, RecorderSettings, SensorRequest
 from stridecheck.live.replay import VIRTUAL_ADDRESSES, virtual_sensor
 from stridecheck.live.virtual import VirtualLink
@@ -56,7 +57,7 @@ async def _run(
     recorder = Recorder(
         [SensorRequest(role, VIRTUAL_ADDRESSES[role]) for role in roles],
         folder / "bench.journal",
-        backend=link.backend(),
+        backend=bumble_backend(link),
         settings=RecorderSettings(track_latency=True, fsync_interval_s=fsync_s),
     )
     stop = asyncio.Event()

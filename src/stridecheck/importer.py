@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import logging
 import multiprocessing
 import os
 import time
@@ -43,8 +44,9 @@ from stridecheck.errors import (
 )
 from stridecheck.io import read, sniff_format
 from stridecheck.io.containers import MAX_DEPTH, gunzip_layers, zip_members
-from stridecheck.pipeline import analyse_activity
+from stridecheck.pipeline import analyse_activity, refresh_results, update_gait_profile
 from stridecheck.programs import Program
+from stridecheck.segment.profile import GaitProfile
 from stridecheck.store.codec import meta_to_json, samples_to_parquet
 from stridecheck.store.repository import ActivityRecord, AnalysisRecord, Enrolment, Store
 from stridecheck.store.times import utc_text
@@ -59,6 +61,7 @@ __all__ = [
     "Rejection",
     "activity_record",
     "content_sha256",
+    "count_candidates",
     "import_paths",
     "iter_candidates",
     "prepare",
@@ -68,6 +71,8 @@ __all__ = [
     "rejection",
     "rejection_kind",
 ]
+
+_log = logging.getLogger(__name__)
 
 #: File name endings taken for activity files when walking folders and zips.
 ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".gz", ".zip")
@@ -166,19 +171,27 @@ class ImportSummary:
         Labels of the activities stored.
     duplicates
         Labels whose content was already stored (or seen earlier in this run).
+    duplicate_owners
+        For each duplicate label, the athlete its content is stored for (this
+        athlete for a file seen earlier in this run).
     rejected
         Files that could not be imported, with reasons.
     skipped
         Files in folders or archives that are not activity files (by name).
     elapsed_s
         Wall-clock time of the import. [s]
+    profile_version
+        Version of the athlete's gait profile after the import (``None`` while
+        no session shows a gait confidently).
     """
 
     imported: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    duplicate_owners: dict[str, str] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    profile_version: int | None = None
 
     @property
     def processed(self) -> int:
@@ -195,6 +208,10 @@ class ImportSummary:
         return {
             "imported": len(self.imported),
             "duplicates": len(self.duplicates),
+            "duplicate_files": [
+                {"file": label, "athlete": self.duplicate_owners.get(label)}
+                for label in self.duplicates
+            ],
             "rejected": [
                 {"file": r.source, "reason": r.reason, "kind": r.kind} for r in self.rejected
             ],
@@ -259,6 +276,36 @@ def _walk(path: Path) -> Iterator[tuple[Path, bool]]:
             yield child, False
     else:
         yield path, True
+
+
+def count_candidates(paths: Iterable[str | os.PathLike[str]]) -> int:
+    """How many activity files :func:`iter_candidates` will yield, estimated cheaply.
+
+    Counts files named explicitly, activity files by name in folders, and the
+    members of zip archives (from their directory, nothing is unpacked). For
+    the progress bar's total; the import itself does not depend on it.
+    """
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            total += 1
+            continue
+        for file, explicit in _walk(path):
+            if file.name.lower().endswith(".zip"):
+                total += _zip_member_count(file)
+            elif explicit or _has_activity_suffix(file.name):
+                total += 1
+    return total
+
+
+def _zip_member_count(path: Path) -> int:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 1
+    return max(1, sum(1 for name in names if _has_activity_suffix(name)))
 
 
 def iter_candidates(
@@ -334,9 +381,9 @@ def read_for_analysis(data: bytes, label: str) -> Activity:
     StrideCheckError
         When the bytes are not a readable activity, or hold fewer than two samples.
     """
-    activity = read(data, errors="ignore")
+    activity = read(data, errors="ignore", name=label)
     if len(activity.samples) < 2:
-        raise InputError(label, "holds fewer than two samples")
+        raise EmptyActivityError(label, "holds fewer than two samples")
     activity.meta.source_path = label
     return activity
 
@@ -347,6 +394,8 @@ def prepare(
     sha256: str,
     program: Program | None = None,
     start_date: dt.date | None = None,
+    *,
+    profile: GaitProfile | None = None,
 ) -> Prepared | Rejection:
     """Read, analyse and pack one activity (runs in a worker process).
 
@@ -356,7 +405,9 @@ def prepare(
     try:
         activity = read_for_analysis(data, label)
         activity.meta.sha256 = sha256
-        analysis = analyse_activity(activity, program, start_date, errors="ignore")
+        analysis = analyse_activity(
+            activity, program, start_date, errors="ignore", profile=profile
+        )
         return Prepared(label, activity_record(activity, label, sha256), analysis.to_record())
     except Exception as exc:  # a bug must not stop a bulk import: report it per file
         return rejection(label, exc)
@@ -386,12 +437,19 @@ class _Committer:
     def done(self, outcome: Prepared | Rejection) -> None:
         if isinstance(outcome, Rejection):
             self.summary.rejected.append(outcome)
+            _log.info("%s: rejected (%s): %s", outcome.source, outcome.kind, outcome.reason)
         else:
             new_id = self.store.add_activity(
                 self.athlete_id, outcome.record, outcome.analysis, self.enrolment
             )
-            target = self.summary.imported if new_id is not None else self.summary.duplicates
-            target.append(outcome.label)
+            if new_id is not None:
+                self.summary.imported.append(outcome.label)
+                _log.info("%s: imported (activity %d)", outcome.label, new_id)
+            else:
+                self.summary.duplicates.append(outcome.label)
+                owner = self.store.activity_owner(outcome.record.sha256)
+                if owner is not None:
+                    self.summary.duplicate_owners[outcome.label] = owner
         self.tick()
 
     def tick(self) -> None:
@@ -438,6 +496,7 @@ def import_paths(
     enrolment = store.current_enrolment(person.id)
     program = enrolment.program() if enrolment is not None else None
     start = enrolment.start_date if enrolment is not None else None
+    profile = store.get_gait_profile(person.name)
     summary = ImportSummary()
     committer = _Committer(store, person.id, enrolment, summary, progress)
     seen: set[str] = set()
@@ -445,9 +504,11 @@ def import_paths(
     def fresh() -> Iterator[tuple[str, bytes, str]]:
         for item in iter_candidates(paths):
             if isinstance(item, str):
+                _log.debug("%s: skipped (not an activity file by name or content)", item)
                 summary.skipped.append(item)
                 continue
             if isinstance(item, Rejection):
+                _log.info("%s: rejected (%s): %s", item.source, item.kind, item.reason)
                 summary.rejected.append(item)
                 committer.tick()
                 continue
@@ -457,8 +518,11 @@ def import_paths(
                 summary.rejected.append(rejection(item.label, exc))
                 committer.tick()
                 continue
-            if sha in seen or store.has_activity(sha):
+            owner = athlete if sha in seen else store.activity_owner(sha)
+            if owner is not None:
+                _log.info("%s: duplicate, already stored for %r", item.label, owner)
                 summary.duplicates.append(item.label)
+                summary.duplicate_owners[item.label] = owner
                 committer.tick()
                 continue
             seen.add(sha)
@@ -470,11 +534,20 @@ def import_paths(
         cpus = os.cpu_count() or 1
         workers = cpus if len(head) > AUTO_POOL_MIN_FILES else 1
         items = itertools.chain(head, items)
+    _log.debug("import for %r with %d worker process(es)", athlete, workers)
     if workers <= 1:
         for label, data, sha in items:
-            committer.done(prepare(label, data, sha, program, start))
+            committer.done(prepare(label, data, sha, program, start, profile=profile))
     else:
-        _run_pool(items, workers, program, start, committer)
+        _run_pool(items, workers, program, start, committer, profile=profile)
+    if summary.imported:
+        # the new sessions may sharpen the athlete's gait profile: learn it again and
+        # recompute the athlete's results where the prior changed
+        learnt = update_gait_profile(store, person.name)
+        summary.profile_version = None if learnt is None else learnt.version
+        refresh_results(store, person.name)
+    elif profile is not None:
+        summary.profile_version = profile.version
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
@@ -529,14 +602,24 @@ def process_pool(
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(program: Program | None, start: dt.date | None) -> None:
+def _start_worker(
+    program: Program | None, start: dt.date | None, profile: GaitProfile | None = None
+) -> None:
     """Worker initialiser: the program arrives once per worker, not with every file."""
     _WORKER["program"] = program
     _WORKER["start"] = start
+    _WORKER["profile"] = profile
 
 
 def _prepare_in_worker(label: str, data: bytes, sha256: str) -> Prepared | Rejection:
-    return prepare(label, data, sha256, _WORKER.get("program"), _WORKER.get("start"))
+    return prepare(
+        label,
+        data,
+        sha256,
+        _WORKER.get("program"),
+        _WORKER.get("start"),
+        profile=_WORKER.get("profile"),
+    )
 
 
 def _run_pool(
@@ -545,6 +628,8 @@ def _run_pool(
     program: Program | None,
     start: dt.date | None,
     committer: _Committer,
+    *,
+    profile: GaitProfile | None = None,
 ) -> None:
     """Prepare in a process pool with a bounded queue; commit in completion order.
 
@@ -552,7 +637,7 @@ def _run_pool(
     only the file's label, bytes and hash.
     """
     in_flight: set[cf.Future[Prepared | Rejection]] = set()
-    with process_pool(workers, _start_worker, (program, start)) as pool:
+    with process_pool(workers, _start_worker, (program, start, profile)) as pool:
         for label, data, sha in jobs:
             in_flight.add(pool.submit(_prepare_in_worker, label, data, sha))
             if len(in_flight) >= 4 * workers:

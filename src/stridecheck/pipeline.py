@@ -28,8 +28,10 @@ Quick example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import inspect
 import json
 import math
 from dataclasses import dataclass
@@ -52,10 +54,18 @@ from stridecheck.compliance import (
     score_activity,
 )
 from stridecheck.compliance.adherence import program_week
+from stridecheck.compliance.profile_learning import ProfileSession, learn_profile
 from stridecheck.errors import ErrorPolicy, InputError
 from stridecheck.messages import to_json
 from stridecheck.programs import Program, Session
-from stridecheck.segment import INTERVAL_COLUMNS, HmmParams, Segmentation, segment
+from stridecheck.segment import (
+    INTERVAL_COLUMNS,
+    HmmParams,
+    Segmentation,
+    segment,
+    segmenter_settings,
+)
+from stridecheck.segment.profile import GaitProfile
 from stridecheck.store.repository import (
     AnalysisRecord,
     Athlete,
@@ -78,6 +88,7 @@ __all__ = [
     "program_week",
     "refresh_results",
     "scored_activity",
+    "update_gait_profile",
 ]
 
 #: Segmentation method used for stored and cohort results.
@@ -90,17 +101,36 @@ def _digest(value: object) -> str:
     return hashlib.sha256(repr(value).encode("utf-8")).hexdigest()[:10]
 
 
-def algorithm_version() -> str:
+def algorithm_version(
+    segment_params: HmmParams | None = None,
+    compliance_params: ComplianceParams | None = None,
+    *,
+    profile_version: int | None = None,
+) -> str:
     """Name of the algorithms producing results, e.g. ``"stridecheck 0.1.0; segment hmm ..."``.
 
-    It holds the package version and digests of the segmenter's and the
-    compliance scorer's default settings, so a change to either makes stored
-    results stale (they are then recomputed).
+    It holds the package version and digests of every setting of the segmenter
+    (:func:`stridecheck.segment.segmenter_settings`: the fields of
+    :class:`~stridecheck.segment.HmmParams` and the constants of its modules)
+    and of the compliance scorer's settings, so a change to any of them makes
+    stored results stale (they are then recomputed). With the version of the
+    athlete's gait profile used as prior it ends in ``"; profile v<n>"``: a
+    new profile makes the athlete's results stale too.
+
+    Parameters
+    ----------
+    segment_params, compliance_params
+        The settings to name (default: the defaults, which stored results use).
+    profile_version
+        Version of the athlete's gait profile used, if any.
     """
-    return (
-        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(HmmParams())}; "
-        f"compliance {COMPLY_METHOD} {_digest(ComplianceParams())}"
+    segmenter = sorted(segmenter_settings(segment_params).items())
+    compliance = sorted(dataclasses.asdict(compliance_params or ComplianceParams()).items())
+    text = (
+        f"stridecheck {__version__}; segment {SEGMENT_METHOD} {_digest(segmenter)}; "
+        f"compliance {COMPLY_METHOD} {_digest(compliance)}"
     )
+    return text if profile_version is None else f"{text}; profile v{profile_version}"
 
 
 @dataclass
@@ -121,6 +151,8 @@ class Analysis:
         (:class:`~stridecheck.compliance.SessionCompliance`), or ``None``.
     algorithm_version
         :func:`algorithm_version` at the time of the analysis.
+    profile
+        The athlete's gait profile used as prior, or ``None``.
     """
 
     activity: Activity
@@ -128,6 +160,7 @@ class Analysis:
     session_id: str | None
     session_compliance: SessionCompliance | None
     algorithm_version: str
+    profile: GaitProfile | None = None
 
     @property
     def compliance(self) -> dict[str, Any] | None:
@@ -148,7 +181,9 @@ class Analysis:
         ``name`` is its name in reports (default: the source file name, else the
         start time).
         """
-        return score_activity(self.activity, name=name, segmentation=self.segmentation)
+        return score_activity(
+            self.activity, name=name, segmentation=self.segmentation, profile=self.profile
+        )
 
     def _methods_json(self) -> str | None:
         doc = self.segmentation.methods_doc
@@ -262,6 +297,7 @@ def analyse_activity(
     session: Session | None = None,
     method: str = SEGMENT_METHOD,
     errors: ErrorPolicy | str = "warn",
+    profile: GaitProfile | None = None,
 ) -> Analysis:
     """**Segment an activity and score it against what was prescribed.**
 
@@ -290,6 +326,11 @@ def analyse_activity(
         (default), ``"ignore"`` or ``"raise"``, as in
         :func:`stridecheck.segment.segment`. They are kept in
         ``Analysis.segmentation.warnings`` under every policy but ``"raise"``.
+    profile
+        The athlete's gait profile (:func:`update_gait_profile`, or
+        :meth:`Store.get_gait_profile`): the prior of the step evidence (and of
+        the segmenter where it takes one); its version is part of
+        ``Analysis.algorithm_version``.
 
     Returns
     -------
@@ -305,16 +346,28 @@ def analyse_activity(
     """
     if program is not None and session is not None:
         raise ValueError("give a program (best-fitting session) or a session, not both")
-    seg = segment(activity, method=method, errors=errors)
-    version = algorithm_version()
+    prior = None if profile is None or profile.is_empty else profile
+    seg = _segment(activity, method, errors, prior)
+    version = algorithm_version(profile_version=None if prior is None else prior.version)
     if session is not None:
-        result = comply(activity, session, segmentation=seg, method=COMPLY_METHOD)
-        return Analysis(activity, seg, session.id, result, version)
+        result = comply(activity, session, segmentation=seg, method=COMPLY_METHOD, profile=prior)
+        return Analysis(activity, seg, session.id, result, version, prior)
     if program is None:
-        return Analysis(activity, seg, None, None, version)
+        return Analysis(activity, seg, None, None, version, prior)
     candidates = candidate_sessions(activity, program, start_date)
-    session_id, result = best_session(activity, candidates, segmentation=seg, method=COMPLY_METHOD)
-    return Analysis(activity, seg, session_id, result, version)
+    session_id, result = best_session(
+        activity, candidates, segmentation=seg, method=COMPLY_METHOD, profile=prior
+    )
+    return Analysis(activity, seg, session_id, result, version, prior)
+
+
+def _segment(
+    activity: Activity, method: str, errors: ErrorPolicy | str, profile: GaitProfile | None
+) -> Segmentation:
+    """:func:`segment`, with the profile as prior where the segmenter takes one."""
+    if profile is not None and "profile" in inspect.signature(segment).parameters:
+        return segment(activity, method=method, errors=errors, profile=profile)
+    return segment(activity, method=method, errors=errors)
 
 
 #: The name :class:`Analysis` had before it kept the activity and the compliance object.
@@ -330,15 +383,57 @@ def refresh_results(store: Store, athlete_name: str) -> int:
     """
     athlete = store.athlete(athlete_name)
     enrolment = store.current_enrolment(athlete.id)
-    version = algorithm_version()
+    profile = store.get_gait_profile(athlete.name)
+    prior = None if profile is None or profile.is_empty else profile
+    version = algorithm_version(profile_version=None if prior is None else prior.version)
     stale = store.stale_activity_ids(athlete.id, version, enrolment)
     program = enrolment.program() if enrolment is not None else None
     start = enrolment.start_date if enrolment is not None else None
     for activity_id in stale:
         activity = store.load_activity(activity_id)
-        result = analyse_activity(activity, program, start, errors="ignore")
+        result = analyse_activity(activity, program, start, errors="ignore", profile=prior)
         store.replace_analysis(activity_id, result.to_record(), enrolment)
     return len(stale)
+
+
+def update_gait_profile(store: Store, athlete_name: str) -> GaitProfile | None:
+    """Learn the athlete's gait profile from their stored sessions; store it when it changed.
+
+    The profile (:func:`~stridecheck.compliance.profile_learning.learn_profile`)
+    comes from the confidently segmented seconds of every stored activity of
+    the athlete, and is kept as a new version with the activities (SHA-256) it
+    came from when its figures or sessions differ from the current one. The
+    athlete's results then become stale (:func:`algorithm_version` names the
+    profile version) and :func:`refresh_results` recomputes them with it.
+
+    Returns
+    -------
+    GaitProfile or None
+        The athlete's current profile (``None`` while no session shows a gait
+        confidently).
+    """
+    athlete = store.athlete(athlete_name)
+    current = store.get_gait_profile(athlete.name)
+    frame = store.activities_frame(athlete.id)
+    sessions = [
+        ProfileSession(store.load_activity(int(i)), store.intervals(int(i)), str(sha))
+        for i, sha in zip(frame["id"], frame["sha256"], strict=True)
+    ]
+    learnt = learn_profile(sessions, athlete=athlete.name, previous=current)
+    if learnt.is_empty:
+        return current
+    if current is not None and _same_profile(current, learnt):
+        return current
+    return store.put_gait_profile(athlete.name, learnt)
+
+
+def _same_profile(a: GaitProfile, b: GaitProfile) -> bool:
+    """Equal figures and sessions (the version and athlete aside)."""
+    left, right = a.to_dict(), b.to_dict()
+    for key in ("version", "athlete"):
+        left.pop(key, None)
+        right.pop(key, None)
+    return left == right
 
 
 def scored_activity(
@@ -383,6 +478,8 @@ def enrolled_activities(
             athlete.name, "is not enrolled in a program; run 'stridecheck enroll' first"
         )
     frame = store.activities_frame(athlete.id)
+    profile = store.get_gait_profile(athlete.name)
+    prior = None if profile is None or profile.is_empty else profile
     scored: list[ScoredActivity] = []
     for raw_id, source in zip(frame["id"], frame["source_path"], strict=True):
         activity_id = int(raw_id)
@@ -397,6 +494,7 @@ def enrolled_activities(
                 store.load_activity(activity_id),
                 name=name,
                 segmentation=store.intervals(activity_id),
+                profile=prior,
             )
         )
     return athlete, enrolment, scored

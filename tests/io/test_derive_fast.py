@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conftest import corpus_files, corpus_gpx_samples
 from stridecheck import activity
 from stridecheck.errors import StrideCheckError, StrideCheckWarning
-from stridecheck.io import derive, gpx
+from stridecheck.io import derive, trackpoints
 from stridecheck.io.gpx import parse_gpx
 from stridecheck.io.tcx import parse_tcx
 
@@ -111,9 +111,9 @@ def test_fast_finalize_equals_general_on_corpus(
             (activity, "_finalize_float_samples", lambda frame: None),
             (derive, "_MAX_WINDOW_SAMPLES", 0),
             (derive, "_ffill", lambda x: pd.Series(x).ffill().to_numpy()),
-            (gpx, "_direct_samples", lambda *args: None),
-            (gpx, "_simple_zulu_times", lambda texts: None),
-            (gpx, "_grouped_times", lambda texts: None),
+            (trackpoints, "_direct_samples", lambda *args: None),
+            (trackpoints, "_simple_zulu_times", lambda texts: None),
+            (trackpoints, "_grouped_times", lambda texts: None),
         ],
     )
 
@@ -179,6 +179,6 @@ def test_tcx_samples_fast_path_equals_general_on_corpus(
         monkeypatch,
         [
             (activity, "_finalize_float_samples", lambda frame: None),
-            (gpx, "_direct_samples", lambda *args: None),
+            (trackpoints, "_direct_samples", lambda *args: None),
         ],
     )

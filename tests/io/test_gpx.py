@@ -21,7 +21,7 @@ from stridecheck.errors import (
     StrideCheckWarning,
 )
 from stridecheck.io import gpx as gpx_module
-from stridecheck.io import read
+from stridecheck.io import read, trackpoints
 from stridecheck.io.gpx import METHODS, parse_gpx, read_gpx
 from stridecheck.io.gpx_write import write_gpx
 from stridecheck.io.xml import prepare_xml
@@ -211,7 +211,7 @@ def test_undeclared_prefix_as_strava_writes_it(method: str) -> None:
 
 
 def test_times_from_strings_counts() -> None:
-    from stridecheck.io.gpx import times_from_strings
+    from stridecheck.io.trackpoints import times_from_strings
 
     zulu = ["2024-05-04T07:30:00Z", "2024-05-04T07:30:01Z"]
     index, unreadable, naive = times_from_strings(zulu)
@@ -507,17 +507,17 @@ def test_fuzzed_gpx_gives_activity_or_stridecheck_error(
 
 def _general_times(texts: list) -> tuple:
     """times_from_strings without its numpy fast path."""
-    original = gpx_module._simple_zulu_times, gpx_module._grouped_times
-    gpx_module._simple_zulu_times = lambda texts: None
-    gpx_module._grouped_times = lambda texts: None
+    original = trackpoints._simple_zulu_times, trackpoints._grouped_times
+    trackpoints._simple_zulu_times = lambda texts: None
+    trackpoints._grouped_times = lambda texts: None
     try:
-        return gpx_module.times_from_strings(texts)
+        return trackpoints.times_from_strings(texts)
     finally:
-        gpx_module._simple_zulu_times, gpx_module._grouped_times = original
+        trackpoints._simple_zulu_times, trackpoints._grouped_times = original
 
 
 def _assert_same_times(texts: list) -> None:
-    fast = gpx_module.times_from_strings(texts)
+    fast = trackpoints.times_from_strings(texts)
     general = _general_times(texts)
     pd.testing.assert_index_equal(fast[0], general[0], exact=True)
     assert fast[1:] == general[1:]
@@ -590,7 +590,7 @@ def test_simple_time_path_equals_general_fuzzed(texts: list) -> None:
 
 def _assert_same_grouped(texts: list) -> None:
     """The grouped parser (where it applies) equals the general parser."""
-    grouped = gpx_module._grouped_times(texts)
+    grouped = trackpoints._grouped_times(texts)
     general = _general_times(texts)
     if grouped is not None:
         pd.testing.assert_index_equal(grouped, general[0], exact=True)
@@ -624,7 +624,7 @@ def test_grouped_time_path_equals_general_on_corpus(corpus_dir: Path, rel: Path)
     ],
 )
 def test_grouped_time_path_equals_general(texts: list, applies: bool) -> None:
-    assert (gpx_module._grouped_times(texts) is not None) == applies
+    assert (trackpoints._grouped_times(texts) is not None) == applies
     _assert_same_grouped(texts)
 
 
@@ -649,5 +649,5 @@ def test_grouped_time_path_equals_general_fuzzed(texts: list) -> None:
 def test_direct_samples_declines_unsorted_and_keeps_warnings() -> None:
     index = pd.DatetimeIndex(["2024-01-01T00:00:01Z", "2024-01-01T00:00:00Z"])
     meta = ActivityMeta(source_format="gpx")
-    assert gpx_module._direct_samples({"lat_deg": np.array([1.0, 2.0])}, index, meta) is None
+    assert trackpoints._direct_samples({"lat_deg": np.array([1.0, 2.0])}, index, meta) is None
     assert meta.start_time is None and not meta.speed_derived

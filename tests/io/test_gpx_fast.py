@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import corpus_files
-from stridecheck.io import gpx, xml
+from stridecheck.io import gpx, trackpoints, xml
 
 
 def _findall_prefixes(data: bytes) -> set[bytes]:
@@ -52,7 +52,7 @@ def test_used_prefixes_equal_findall_fuzzed(pieces: list[bytes]) -> None:
     )
 )
 def test_to_float_equals_numpy_conversion(values: list) -> None:
-    num, n_bad = gpx.to_float(values)
+    num, n_bad = trackpoints.to_float(values)
     try:
         expected = np.array(values, dtype=float)
     except (ValueError, TypeError, OverflowError):

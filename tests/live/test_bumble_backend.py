@@ -16,6 +16,7 @@ from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
 from stridecheck.live import gatt
+from stridecheck.live.backends.bumble_backend import bumble_backend
 from stridecheck.live.virtual import (
     VirtualFootpod,
     VirtualHeartRateStrap,
@@ -39,12 +40,12 @@ def test_scan_finds_names_and_services_passively(run_fast: Run) -> None:
     async def scenario() -> dict[str, Any]:
         link = await _link()
         found = await BleakScanner.discover(
-            timeout=1.0, return_adv=True, backend=link.backend().scanner
+            timeout=1.0, return_adv=True, backend=bumble_backend(link).scanner
         )
         only_rsc = await BleakScanner.discover(
             timeout=1.0,
             service_uuids=[gatt.uuid_str(gatt.RSC_SERVICE)],
-            backend=link.backend().scanner,
+            backend=bumble_backend(link).scanner,
         )
         await link.close()
         return {"all": found, "rsc": [d.address for d in only_rsc]}
@@ -61,7 +62,7 @@ def test_connect_discover_read_write_and_notify(run_fast: Run) -> None:
     async def scenario() -> dict[str, Any]:
         link = await _link()
         got: list[bytes] = []
-        async with BleakClient(HR, backend=link.backend().client) as client:
+        async with BleakClient(HR, backend=bumble_backend(link).client) as client:
             assert client.is_connected
             uuids = {s.uuid for s in client.services}
             battery = await client.read_gatt_char(gatt.uuid_str(gatt.BATTERY_LEVEL))
@@ -114,7 +115,7 @@ def test_unknown_address_and_unbound_backend(run_fast: Run) -> None:
     async def scenario() -> None:
         link = await _link()
         with pytest.raises(BleakDeviceNotFoundError):
-            await BleakClient("F0:5C:00:00:00:77", backend=link.backend().client).connect()
+            await BleakClient("F0:5C:00:00:00:77", backend=bumble_backend(link).client).connect()
         await link.close()
 
     run_fast(scenario())
@@ -125,7 +126,9 @@ def test_link_drop_calls_back_and_aborts_inflight_gatt(run_fast: Run) -> None:
         link = await _link()
         dropped = asyncio.Event()
         client = BleakClient(
-            POD, disconnected_callback=lambda _c: dropped.set(), backend=link.backend().client
+            POD,
+            disconnected_callback=lambda _c: dropped.set(),
+            backend=bumble_backend(link).client,
         )
         await client.connect()
         sensor = link.find(POD)
@@ -171,7 +174,7 @@ def test_a_30_minute_session_streams_in_seconds(run_fast: Run) -> None:
         await link.add(VirtualHeartRateStrap("SC-HR 1", HR))
         got: list[float] = []
         loop = asyncio.get_running_loop()
-        async with BleakClient(HR, backend=link.backend().client) as client:
+        async with BleakClient(HR, backend=bumble_backend(link).client) as client:
             await client.start_notify(
                 gatt.uuid_str(gatt.HEART_RATE_MEASUREMENT), lambda _c, _d: got.append(loop.time())
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -53,13 +54,22 @@ def test_devices_scan_virtual_and_profiles() -> None:
     result = runner.invoke(app, ["devices", "profiles"])
     assert result.exit_code == 0
     assert "generic-footpod" in result.output
+    as_json = runner.invoke(app, ["devices", "profiles", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    profiles = {p["key"]: p for p in json.loads(as_json.stdout)}
+    assert profiles["generic-footpod"]["kind"] == "footpod"
+    assert {"name_patterns", "cadence_factor", "walking_running", "verified"} <= set(
+        profiles["generic-footpod"]
+    )
 
 
 def test_record_replay_then_recover(tmp_path: Path) -> None:
     src = _source(tmp_path, 3)
     out = tmp_path / "out.fit"
     args = ["record", "--replay", str(src), "--out", str(out)]
-    result = runner.invoke(app, [*args, "--program", "couch-to-5k", "--session", "W1S1"])
+    result = runner.invoke(
+        app, [*args, "--program", "couch-to-5k", "--session", "W1S1", "--keep-journal"]
+    )
     assert result.exit_code == 0, result.output
     assert _fit_is_valid(out)
     source, recorded = stridecheck.read(src), stridecheck.read(out)
@@ -171,6 +181,7 @@ def test_record_live_with_plan_display_and_cues(run_fast, tmp_path: Path) -> Non
     from rich.console import Console
 
     from stridecheck.cli.record import record_live
+    from stridecheck.live.backends.bumble_backend import bumble_backend
     from stridecheck.live.cues import Cue, SessionPlan
     from stridecheck.live.recorder import SensorRequest
     from stridecheck.live.replay import VIRTUAL_ADDRESSES, virtual_sensor
@@ -196,7 +207,7 @@ def test_record_live_with_plan_display_and_cues(run_fast, tmp_path: Path) -> Non
             meta={"program": "inline"},
             plan=SessionPlan.from_steps(plan_steps),
             display=True,
-            backend=link.backend(),
+            backend=bumble_backend(link),
             players=[Recording()],
             console=Console(file=screen, width=80, color_system=None, force_terminal=False),
         )
@@ -225,6 +236,8 @@ def test_record_replay_imports_into_store(tmp_path: Path) -> None:
         result = runner.invoke(app, [*args, "--db", str(db)])
         assert result.exit_code == 0, result.output
         outputs.append(result.output)
+    assert not (tmp_path / "one.fit.journal").exists()  # removed after a good finish
+    assert "journal" not in outputs[0]
     assert "imported 1, duplicates 0" in outputs[0]
     assert "imported 0, duplicates 1" in outputs[1]
     with Store.open(db) as store:

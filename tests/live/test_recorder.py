@@ -18,6 +18,7 @@ pytest.importorskip("bleak")
 import stridecheck
 from stridecheck.activity import Activity
 from stridecheck.io.fit_write import write_fit
+from stridecheck.live.backends.bumble_backend import bumble_backend
 from stridecheck.live.journal import read_journal
 from stridecheck.live.merge import activity_from_journal
 from stridecheck.live.recorder import (
@@ -95,7 +96,7 @@ def test_stride_counting_pod_is_doubled_by_its_profile(
         recorder = Recorder(
             [SensorRequest("footpod", "sc-stridepod")],  # found by name, by scanning
             tmp_path / "p.journal",
-            backend=link.backend(),
+            backend=bumble_backend(link),
             start_time=source.start_time.to_pydatetime(),
         )
         stop = asyncio.Event()
@@ -133,7 +134,7 @@ def test_link_dropped_twice_reconnects_without_losing_samples(
         recorder = Recorder(
             [SensorRequest(role, VIRTUAL_ADDRESSES[role]) for role in sensors],
             tmp_path / "d.journal",
-            backend=link.backend(),
+            backend=bumble_backend(link),
             start_time=source.start_time.to_pydatetime(),
             settings=RecorderSettings(batch_size=4),
         )
@@ -188,7 +189,7 @@ def test_malformed_notifications_are_counted_and_skipped(
         recorder = Recorder(
             [SensorRequest("hr", VIRTUAL_ADDRESSES["hr"])],
             tmp_path / "m.journal",
-            backend=link.backend(),
+            backend=bumble_backend(link),
             start_time=source.start_time.to_pydatetime(),
         )
         stop = asyncio.Event()
@@ -235,7 +236,7 @@ def test_sensor_not_found_is_retried_until_stop(run_fast: Run, tmp_path: Path) -
         recorder = Recorder(
             [SensorRequest("hr", "nobody")],
             tmp_path / "n.journal",
-            backend=link.backend(),
+            backend=bumble_backend(link),
             settings=RecorderSettings(scan_timeout_s=4.0),
         )
         stop = asyncio.Event()
@@ -334,7 +335,7 @@ def test_two_sensors_found_by_name_at_once(
         recorder = Recorder(
             [SensorRequest("hr", "SC-HR"), SensorRequest("footpod", "SC-POD")],
             tmp_path / "names.journal",
-            backend=link.backend(),
+            backend=bumble_backend(link),
             start_time=source.start_time.to_pydatetime(),
         )
         stop = asyncio.Event()

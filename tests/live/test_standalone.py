@@ -18,6 +18,7 @@ from bumble.controller import Controller
 from bumble.transport import open_transport
 
 from stridecheck.live import gatt
+from stridecheck.live.backends.bumble_backend import bumble_backend
 from stridecheck.live.standalone import build_parser, make_sensor, samples_for
 from stridecheck.live.virtual import VirtualLink, VirtualTreadmill, serve
 
@@ -46,7 +47,7 @@ def test_serve_over_tcp_transport_reaches_a_bleak_client() -> None:
             await asyncio.sleep(0.05)
         link.sensors[address] = sensor
         got: list[bytes] = []
-        async with BleakClient(address, backend=link.backend().client) as client:
+        async with BleakClient(address, backend=bumble_backend(link).client) as client:
             await client.start_notify(
                 gatt.uuid_str(gatt.TREADMILL_DATA), lambda _c, d: got.append(bytes(d))
             )

@@ -63,6 +63,27 @@ def test_show_program_and_session() -> None:
     assert "run 20 of 20" in one.output and "cool-down" in one.output
 
 
+def test_show_json() -> None:
+    result = runner.invoke(APP, ["programs", "show", "couch-to-5k", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    program = load_program("couch-to-5k")
+    assert doc["name"] == program.name
+    assert doc["weeks"] == 9
+    assert [s["id"] for s in doc["sessions"]] == list(program.session_ids)
+    first = doc["sessions"][0]
+    assert first["duration_s"] == first["run_s"] + first["walk_s"]
+    assert "8 x (run 1:00, walk 1:30)" in first["steps"]
+    one = runner.invoke(APP, ["programs", "show", "asteroid-12wk", "--session", "W1S1", "--json"])
+    assert one.exit_code == 0, one.output
+    session = json.loads(one.stdout)
+    assert session["id"] == "W1S1" and session["week"] == 1
+    bouts = session["bouts"]
+    assert bouts[0]["index"] == 1 and bouts[-1]["step"] == "cool-down"
+    assert sum(b["duration_s"] for b in bouts) == session["duration_s"]
+    assert all(b["kind"] in {"run", "walk"} for b in bouts)
+
+
 def test_show_errors_exit_2() -> None:
     result = runner.invoke(APP, ["programs", "show", "nope"])
     assert result.exit_code == 2

@@ -41,7 +41,9 @@ def test_import_idempotent_and_scored(
         comp = store.compliance_frame(store.current_enrolment(1))  # type: ignore[arg-type]
         assert comp["session_id"].tolist() == short_program.session_ids
         assert (comp["category"] == "completed").all()
-        assert set(comp["algorithm_version"]) == {algorithm_version()}
+        profile = store.get_gait_profile("ana")
+        expected = algorithm_version(profile_version=None if profile is None else profile.version)
+        assert set(comp["algorithm_version"]) == {expected}
         # stored samples come back in canonical form
         activity = store.load_activity(1)
         assert str(activity.samples.index.tz) == "UTC"
@@ -186,7 +188,10 @@ def test_results_recomputed_when_program_or_version_changes(
         store.conn.execute("UPDATE analyses SET algorithm_version = 'old' WHERE activity_id = 2")
         assert refresh_results(store, "ana") == 1
         versions = {r[0] for r in store.conn.execute("SELECT algorithm_version FROM analyses")}
-        assert versions == {algorithm_version()}
+        profile = store.get_gait_profile("ana")
+        assert versions == {
+            algorithm_version(profile_version=None if profile is None else profile.version)
+        }
         counts = _counts(store)
         assert counts["analyses"] == 4 and counts["compliance"] == 4
 
@@ -207,9 +212,9 @@ def test_automatic_workers_start_a_pool_only_for_many_files(
     pools: list[int] = []
     real_pool = importer._run_pool
 
-    def counting_pool(items: Any, workers: int, *args: Any) -> None:
+    def counting_pool(items: Any, workers: int, *args: Any, **kwargs: Any) -> None:
         pools.append(workers)
-        real_pool(items, workers, *args)
+        real_pool(items, workers, *args, **kwargs)
 
     monkeypatch.setattr(importer, "_run_pool", counting_pool)
     # four new files: not worth starting processes for

@@ -109,7 +109,11 @@ def test_upload_and_note_end_to_end(client: TestClient, web_db: Path, tmp_path: 
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("bad.fit", b"not an activity at all" * 4, "not stored: it is not a FIT, GPX or TCX"),
+        (
+            "bad.fit",
+            b"not an activity at all" * 4,
+            "not stored: it is not a FIT, GPX or TCX file, nor one of those in .gz or .zip",
+        ),
         ("empty.gpx", b"", "empty"),
         (
             "x.gpx",
@@ -126,6 +130,8 @@ def test_bad_upload_stores_nothing(
     reply = client.post("/athletes/Ana/upload", data={"csrf": csrf}, files={"file": (name, data)})
     assert reply.status_code == 400
     assert reason in _error(reply.text)
+    assert _error(reply.text).count("FIT, GPX or TCX") <= 1  # worded once
+    assert "<bytes>" not in reply.text
     assert _count(web_db) == before
 
 
@@ -228,7 +234,10 @@ def test_german_dashboard_words_generated_texts_and_errors_in_german(web_db: Pat
     missing = client.get("/athletes/Niemand")
     assert missing.status_code == 404 and "Niemand ist nicht bekannt." in _error(missing.text)
     uploads = {
-        "bad.fit": (b"not an activity at all" * 4, "sie ist keine FIT-, GPX- oder TCX-Datei ("),
+        "bad.fit": (
+            b"not an activity at all" * 4,
+            "sie ist weder eine FIT-, GPX- oder TCX-Datei noch eine davon in .gz oder .zip",
+        ),
         "x.gpx": (
             b"<?xml version='1.0'?><gpx><trk><trkseg></trkseg></trk></gpx>",
             "sie ist als Aktivität nicht verwendbar (",

@@ -40,6 +40,8 @@ __all__ = [
     "fail",
     "format_distance",
     "format_duration",
+    "format_number",
+    "format_text",
     "guarded",
     "out_console",
     "report_error",
@@ -161,10 +163,52 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+#: What a table shows for a missing value.
+MISSING = "-"
+
+
+def _is_missing(value: object) -> bool:
+    """None, NaN, an infinity, ``pd.NA`` or ``NaT`` (anything that is not a shown value)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    # pd.NA and NaT are unequal to themselves (like NaN), without importing pandas here
+    try:
+        return bool(value != value)  # noqa: PLR0124
+    except TypeError:  # pd.NA: its truth value is ambiguous
+        return True
+
+
+def format_number(value: object, spec: str = ".0f", *, suffix: str = "") -> str:
+    """A number for a table: ``format(value, spec) + suffix``, ``-`` when missing.
+
+    Parameters
+    ----------
+    value
+        A number, or a missing value (None, NaN, infinity, ``pd.NA``, ``NaT``).
+    spec
+        Format specification, e.g. ``".1f"``, ``"+.0f"``.
+    suffix
+        Appended to a shown number (``" %"``, ``" km"``), not to ``-``.
+    """
+    if _is_missing(value):
+        return MISSING
+    return f"{float(value):{spec}}{suffix}"  # type: ignore[arg-type]
+
+
+def format_text(value: object) -> str:
+    """Text for a table: ``str(value)``, ``-`` for a missing or empty value (never ``nan``)."""
+    if _is_missing(value):
+        return MISSING
+    text = str(value)
+    return text if text.strip() else MISSING
+
+
 def format_duration(seconds: float) -> str:
     """Format a duration as ``H:MM:SS`` (``-`` when unknown). [s]"""
-    if not math.isfinite(seconds):
-        return "-"
+    if _is_missing(seconds):
+        return MISSING
     total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
@@ -173,6 +217,6 @@ def format_duration(seconds: float) -> str:
 
 def format_distance(metres: float) -> str:
     """Format a distance in kilometres with two decimals (``-`` when unknown). [m]"""
-    if not math.isfinite(metres):
-        return "-"
+    if _is_missing(metres):
+        return MISSING
     return f"{metres / 1000.0:.2f} km"

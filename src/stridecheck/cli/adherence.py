@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,8 +23,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stridecheck.activity import Activity
-from stridecheck.cli._common import fail, format_duration, guarded, out_console, report_warning
+from stridecheck.cli._common import (
+    fail,
+    format_duration,
+    format_number,
+    format_text,
+    guarded,
+    out_console,
+    report_warning,
+)
 from stridecheck.cli.info import read_quietly
 from stridecheck.cli.store import DbOption, stored_adherence
 from stridecheck.compliance import (
@@ -33,15 +39,12 @@ from stridecheck.compliance import (
     ScoredActivity,
     SessionCompliance,
     adherence,
-    best_session,
-    comply,
 )
 from stridecheck.pipeline import scored_activity
 from stridecheck.programs import Program, Session, load_program
 
 __all__ = [
     "adherence_csv",
-    "analyze_compliance",
     "format_adherence_tables",
     "format_compliance_table",
     "load_program_option",
@@ -55,6 +58,7 @@ _VERDICT_STYLE = {
     "wrong_kind": "red",
     "missed": "red",
     "not_reached": "dim",
+    "uncertain": "magenta",
 }
 _CATEGORY_STYLE = {
     "completed": "bold green",
@@ -66,7 +70,7 @@ _CATEGORY_STYLE = {
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value:.0f}%"
+    return format_number(value, ".0f", suffix="%")
 
 
 def load_program_option(value: str) -> Program:
@@ -101,34 +105,6 @@ def prescribed_session(program: str, session: str | None = None) -> tuple[Progra
         )
 
 
-def analyze_compliance(
-    activity: Activity, segmentation: Any, program: str, session: str | None = None
-) -> SessionCompliance:
-    """Compliance for ``analyze --program P [--session ID|auto]`` of a segmented activity.
-
-    Parameters
-    ----------
-    activity
-        The activity read from the file.
-    segmentation
-        Its :class:`~stridecheck.segment.Segmentation`.
-    program
-        A built-in program name or a TOML path.
-    session
-        A session id, or ``"auto"`` / ``None`` for the session that fits best.
-
-    Raises
-    ------
-    stridecheck.errors.StrideCheckError
-        For an unknown program or session (the command line exits with status 2).
-    """
-    plan, chosen = prescribed_session(program, session)
-    if chosen is None:
-        _, result = best_session(activity, plan, segmentation=segmentation)
-        return result
-    return comply(activity, chosen, segmentation=segmentation)
-
-
 def format_compliance_table(result: SessionCompliance, *, title: str | None = None) -> Table:
     """Render one session's compliance as a rich table (one row per step).
 
@@ -137,7 +113,7 @@ def format_compliance_table(result: SessionCompliance, *, title: str | None = No
     gives the score, category, run / walk compliance and the reasons.
     """
     heading = (
-        f"Compliance with {result.session_id}: {result.score:.0f}/100 "
+        f"Compliance with {result.session_id}: {format_number(result.score)}/100 "
         f"[{_CATEGORY_STYLE[result.category]}]{result.category}[/]"
     )
     table = Table(title=title or heading, title_justify="left")
@@ -149,7 +125,9 @@ def format_compliance_table(result: SessionCompliance, *, title: str | None = No
     table.add_column("offset", justify="right", no_wrap=True)
     table.add_column("verdict")
     for step in result.steps:
-        offset = "-" if step.window_s <= 0 else f"{step.start_offset_s:+.0f} s"
+        offset = (
+            "-" if step.window_s <= 0 else format_number(step.start_offset_s, "+.0f", suffix=" s")
+        )
         style = _VERDICT_STYLE[step.verdict]
         table.add_row(
             str(step.index + 1),
@@ -199,14 +177,14 @@ def _weeks_table(report: AdherenceReport) -> Table:
         rdi = row.get("rdi_pct")
         adverse = int(row.get("adverse_events") or 0)
         table.add_row(
-            str(row["week"]),
-            str(row["start_date"]),
+            format_text(row["week"]),
+            format_text(row["start_date"]),
             f"{row.get('attended', 0)}/{row['due']}",
             f"{row['done']}/{row['due']}",
             f"{row['completed']}/{row['due']}",
-            "-" if not math.isfinite(score) else f"{score:.0f}",
-            f"{row['run_min']:.1f}",
-            f"{row['run_km']:.2f}",
+            format_number(score),
+            format_number(row["run_min"], ".1f"),
+            format_number(row["run_km"], ".2f"),
             _pct(None if rdi is None else float(rdi)),
             f"[bold red]{adverse}[/]" if adverse else "0",
             answer,
@@ -223,13 +201,13 @@ def _sessions_table(report: AdherenceReport) -> Table:
         status = str(row["status"])
         score = float(row["score"])
         table.add_row(
-            str(row["date"]),
-            str(row["session_id"]),
+            format_text(row["date"]),
+            format_text(row["session_id"]),
             f"[{_CATEGORY_STYLE.get(status, '')}]{status}[/]",
-            "-" if not math.isfinite(score) else f"{score:.0f}",
-            _pct(float(row["run_compliance_pct"])),
-            _pct(float(row["walk_compliance_pct"])),
-            "-" if row["activity"] is None or pd.isna(row["activity"]) else str(row["activity"]),
+            format_number(score),
+            _pct(row["run_compliance_pct"]),
+            _pct(row["walk_compliance_pct"]),
+            format_text(row["activity"]),
         )
     return table
 

@@ -27,19 +27,21 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from stridecheck.activity import Activity
 from stridecheck.cli._common import (
     fail,
     format_distance,
     format_duration,
+    format_number,
     guarded,
     out_console,
     report_warning,
 )
 from stridecheck.cli.info import read_quietly
-from stridecheck.pipeline import analyse_activity
+from stridecheck.pipeline import Analysis, analyse_activity
 from stridecheck.segment import METHODS, Segmentation
 
-__all__ = ["analysis_document", "format_intervals_table", "register"]
+__all__ = ["analysis_document", "analysis_of", "format_intervals_table", "register"]
 
 _KIND_STYLE = {
     "run": "bold green",
@@ -55,10 +57,6 @@ def _pace(seconds_per_km: float) -> str:
         return "-"
     total = round(seconds_per_km)
     return f"{total // 60}:{total % 60:02d}"
-
-
-def _number(value: float, fmt: str) -> str:
-    return format(value, fmt) if math.isfinite(value) else "-"
 
 
 def format_intervals_table(seg: Segmentation, *, title: str | None = None) -> Table:
@@ -98,9 +96,9 @@ def format_intervals_table(seg: Segmentation, *, title: str | None = None) -> Ta
             format_duration(float(row["duration_s"])),
             format_distance(float(row["distance_m"])),
             _pace(float(row["pace_s_per_km"])),
-            _number(float(row["mean_heart_rate_bpm"]), ".0f"),
-            _number(float(row["mean_cadence_spm"]), ".0f"),
-            _number(float(row["confidence"]), ".2f"),
+            format_number(row["mean_heart_rate_bpm"]),
+            format_number(row["mean_cadence_spm"]),
+            format_number(row["confidence"], ".2f"),
         )
     return table
 
@@ -119,6 +117,34 @@ def _summary_line(seg: Segmentation) -> str:
 def analysis_document(seg: Segmentation, path: Path | str) -> dict[str, Any]:
     """The ``analyze --json`` document: ``file`` plus :meth:`Segmentation.to_dict`."""
     return {"file": str(path), **seg.to_dict()}
+
+
+def analysis_of(
+    activity: Activity,
+    *,
+    method: str = "hmm",
+    program: str | None = None,
+    session: str | None = None,
+) -> Analysis:
+    """What ``analyze [--method M] [--program P [--session ID|auto]]`` computes.
+
+    :func:`stridecheck.pipeline.analyse_activity` of the activity, against the
+    named session of ``program`` or (``session`` ``"auto"`` or ``None``) the
+    session of it that fits best; the segmenter's notes are kept in the
+    analysis for the command to show.
+
+    Raises
+    ------
+    stridecheck.errors.StrideCheckError
+        For an unknown program or session (the command line exits with status 2).
+    """
+    plan, chosen = None, None
+    if program is not None:
+        from stridecheck.cli.adherence import prescribed_session
+
+        plan, chosen = prescribed_session(program, session)
+    best_of = plan if chosen is None else None
+    return analyse_activity(activity, best_of, session=chosen, method=method, errors="ignore")
 
 
 def register(app: typer.Typer) -> None:
@@ -156,18 +182,7 @@ def register(app: typer.Typer) -> None:
         if method.strip().lower() not in METHODS:
             fail("--method", f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
         activity = read_quietly(file, strict=strict)
-        plan, chosen = None, None
-        if program is not None:
-            from stridecheck.cli.adherence import prescribed_session
-
-            plan, chosen = prescribed_session(program, session)
-        analysis = analyse_activity(
-            activity,
-            plan if chosen is None else None,
-            session=chosen,
-            method=method,
-            errors="ignore",
-        )
+        analysis = analysis_of(activity, method=method, program=program, session=session)
         seg, compliance = analysis.segmentation, analysis.session_compliance
         if as_json:
             document = analysis_document(seg, file)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from stridecheck.cli._common import err_console, fail, guarded, report_warning, require_extra
 from stridecheck.cli.store import parse_date
@@ -79,6 +87,14 @@ def cohort_command(
     force: Annotated[
         bool, typer.Option("--force", "-f", help="Replace existing tables in --out.")
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print what was done as JSON: participants, files, speed, tables written "
+            "and the errors table's rows.",
+        ),
+    ] = False,
 ) -> None:
     """Adherence of a cohort: tidy tables sessions, weekly, participants and errors.
 
@@ -96,8 +112,11 @@ def cohort_command(
         MofNCompleteColumn(),
         TextColumn("{task.fields[files]} files"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,
     )
     with progress:
         task = progress.add_task("cohort", total=None, files=0)
@@ -117,6 +136,21 @@ def cohort_command(
     errors = result.tables["errors"]
     for row in errors.itertuples(index=False):
         report_warning(f"{row.participant}/{row.file}", f"{row.error}: {row.reason}")
+    if as_json:
+        document = {
+            "participants": result.participants,
+            "files": result.files,
+            "elapsed_s": round(result.elapsed_s, 3),
+            "files_per_s": round(result.files_per_s, 2),
+            "out": str(out),
+            "tables": [str(p) for p in paths],
+            "errors": [
+                {str(k): str(v) for k, v in row.items()}
+                for row in errors.to_dict(orient="records")
+            ],
+        }
+        typer.echo(json.dumps(document, indent=2))
+        return
     typer.echo(
         f"{result.participants} participants, {result.files} files in {result.elapsed_s:.1f} s "
         f"({result.files_per_s:.1f} files/s), {len(errors)} errors; wrote "

@@ -47,6 +47,8 @@ from stridecheck.cli._common import (
     fail,
     format_distance,
     format_duration,
+    format_number,
+    format_text,
     guarded,
     out_console,
 )
@@ -337,7 +339,7 @@ def show_sessions(rows: list[dict[str, Any]], missed: int = 0) -> None:
             row["format"],
             format_duration(row["duration_s"]),
             format_distance(row["distance_m"]),
-            row["sensors"] or "-",
+            format_text(row["sensors"]),
         )
     out_console.print(table)
 
@@ -473,7 +475,7 @@ _STATUS_STYLE = {
 
 
 def _pct(value: float | None, digits: int = 0) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+    return format_number(value, f".{digits}f")
 
 
 def show_compliance(rows: list[dict[str, Any]]) -> None:

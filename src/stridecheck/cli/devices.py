@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import time
 from typing import TYPE_CHECKING, Annotated
 
@@ -46,6 +48,7 @@ def sensors_table(sensors: list[FoundSensor]) -> Table:
 
 async def _scan_virtual(timeout_s: float, battery: bool) -> list[FoundSensor]:
     from stridecheck.live.backends.bleak_backend import scan_sensors
+    from stridecheck.live.backends.bumble_backend import bumble_backend
     from stridecheck.live.replay import VIRTUAL_ADDRESSES, virtual_sensor
     from stridecheck.live.virtual import VirtualLink
 
@@ -53,7 +56,7 @@ async def _scan_virtual(timeout_s: float, battery: bool) -> list[FoundSensor]:
     for role in VIRTUAL_ADDRESSES:
         await link.add(virtual_sensor(role))
     try:
-        return await scan_sensors(link.backend(), timeout_s, read_battery=battery)
+        return await scan_sensors(bumble_backend(link), timeout_s, read_battery=battery)
     finally:
         await link.close()
 
@@ -96,10 +99,22 @@ def scan(
     out_console.print(sensors_table(sensors))
 
 
-def profiles() -> None:
+def profiles(
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print JSON: every field of each profile (the device-profile TOML keys).",
+        ),
+    ] = False,
+) -> None:
     """List the device profiles (built-in plus STRIDECHECK_DEVICE_PROFILES files)."""
     from stridecheck.live.profiles import load_profiles
 
+    if as_json:
+        rows = [dataclasses.asdict(p) for p in load_profiles().values()]
+        typer.echo(json.dumps(rows, indent=2))
+        return
     table = Table("key", "kind", "names", "cadence x", "walk/run bit", "verified", box=None)
     for p in load_profiles().values():
         table.add_row(

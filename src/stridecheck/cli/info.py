@@ -7,16 +7,13 @@ while reading. A rich table for people, JSON for scripts (``--json``).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich import box
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from stridecheck.activity import Activity
 from stridecheck.cli._common import (
@@ -30,6 +27,9 @@ from stridecheck.cli._common import (
 )
 from stridecheck.errors import ErrorPolicy, StrideCheckError
 from stridecheck.io import read
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["activity_summary", "read_quietly", "register"]
 
@@ -108,6 +108,8 @@ def _number(value: float | None, formatter: Any) -> str:
 
 
 def _detail_table(summary: dict[str, Any]) -> Table:
+    from rich.table import Table
+
     table = Table(title=summary["file"], show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
@@ -133,10 +135,13 @@ def _detail_table(summary: dict[str, Any]) -> Table:
 def _short_start(summary: dict[str, Any]) -> str:
     if summary["start"] is None:
         return "-"
-    return pd.Timestamp(summary["start"]).strftime("%Y-%m-%d %H:%M")
+    return dt.datetime.fromisoformat(summary["start"]).strftime("%Y-%m-%d %H:%M")
 
 
 def _overview_table(summaries: list[dict[str, Any]]) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table(
         title="Activities",
         caption="start in UTC; warn: problems met while reading (details: info FILE)",
@@ -164,30 +169,36 @@ def _overview_table(summaries: list[dict[str, Any]]) -> Table:
     return table
 
 
+def _read_one(path: Path, strict: bool) -> tuple[Path, dict[str, Any] | None, str | None]:
+    """Read one file: its summary, or the reason it could not be read (reported)."""
+    try:
+        return path, activity_summary(read_quietly(path, strict=strict), path), None
+    except StrideCheckError as exc:
+        report_error(exc)
+        return path, None, " ".join(str(exc).split())
+
+
 def _read_all(
     files: list[Path], strict: bool
 ) -> list[tuple[Path, dict[str, Any] | None, str | None]]:
     """Read every file, showing progress when there are several."""
-    results: list[tuple[Path, dict[str, Any] | None, str | None]] = []
+    if len(files) < 2 or not err_console.is_terminal:  # no bar: rich.progress stays unimported
+        return [_read_one(path, strict) for path in files]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    results = []
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=err_console,
         transient=True,
-        disable=len(files) < 2 or not err_console.is_terminal,
     )
     with progress:
         task = progress.add_task("Reading", total=len(files))
         for path in files:
             progress.update(task, description=f"Reading {path.name}")
-            try:
-                summary = activity_summary(read_quietly(path, strict=strict), path)
-            except StrideCheckError as exc:
-                report_error(exc)
-                results.append((path, None, " ".join(str(exc).split())))
-            else:
-                results.append((path, summary, None))
+            results.append(_read_one(path, strict))
             progress.advance(task)
     return results
 

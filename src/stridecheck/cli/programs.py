@@ -126,11 +126,22 @@ def show_command(
     session_id: Annotated[
         str | None, typer.Option("--session", help="Show this session's bouts.")
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print JSON (durations in seconds) instead of tables."),
+    ] = False,
 ) -> None:
     """Show a program's sessions, or one session bout by bout."""
     program = load_program(name)
     if session_id is not None:
-        _show_session(program, _session(program, session_id))
+        session = _session(program, session_id)
+        if as_json:
+            typer.echo(json.dumps(session_document(program, session), indent=2))
+        else:
+            _show_session(program, session)
+        return
+    if as_json:
+        typer.echo(json.dumps(program_document(program), indent=2))
         return
     out_console.print(Text(program.name, style="bold"))
     facts = [
@@ -155,6 +166,63 @@ def show_command(
             Text(session.describe()),
         )
     out_console.print(table)
+
+
+def program_document(program: Program) -> dict[str, Any]:
+    """What ``programs show NAME --json`` prints: the program and a row per session.
+
+    Keys: ``name``, ``sport``, ``weeks``, ``sessions_per_week``, ``description``,
+    ``source`` and ``sessions`` (``id``, ``week``, ``duration_s``, ``run_s``,
+    ``walk_s`` [s], ``steps`` in words), the columns of the table.
+    """
+    return {
+        "name": program.name,
+        "sport": program.sport,
+        "weeks": program.n_weeks,
+        "sessions_per_week": program.sessions_per_week,
+        "description": program.description,
+        "source": program.source,
+        "sessions": [
+            {
+                "id": session.id,
+                "week": session.week,
+                "duration_s": session.duration_s,
+                "run_s": session.run_s,
+                "walk_s": session.walk_s,
+                "steps": session.describe(),
+            }
+            for session in program.sessions
+        ],
+    }
+
+
+def session_document(program: Program, session: Session) -> dict[str, Any]:
+    """What ``programs show NAME --session ID --json`` prints: the session bout by bout.
+
+    Keys: ``program``, ``id``, ``week``, ``duration_s``, ``run_s``, ``walk_s``
+    [s], ``notes`` and ``bouts`` (``index`` from 1, ``kind``, ``start_s``,
+    ``duration_s`` [s], ``step`` label, ``targets`` in words).
+    """
+    return {
+        "program": program.name,
+        "id": session.id,
+        "week": session.week,
+        "duration_s": session.duration_s,
+        "run_s": session.run_s,
+        "walk_s": session.walk_s,
+        "notes": session.notes,
+        "bouts": [
+            {
+                "index": step.index + 1,
+                "kind": step.kind,
+                "start_s": step.start_s,
+                "duration_s": step.duration_s,
+                "step": step.label,
+                "targets": step.targets.describe() or None,
+            }
+            for step in session.flatten()
+        ],
+    }
 
 
 def _show_session(program: Program, session: Session) -> None:

@@ -13,22 +13,38 @@ from typing import Annotated
 
 import typer
 from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
     Progress,
     ProgressColumn,
-    SpinnerColumn,
     Task,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
 
-from stridecheck.cli._common import err_console, fail, guarded, out_console, report_warning
+from stridecheck.cli._common import (
+    EXIT_INPUT,
+    err_console,
+    fail,
+    guarded,
+    out_console,
+    report_error,
+    report_warning,
+)
 from stridecheck.compliance import AdherenceReport
-from stridecheck.importer import AUTO_POOL_MIN_FILES, ImportSummary, import_paths
+from stridecheck.errors import InputError
+from stridecheck.importer import (
+    AUTO_POOL_MIN_FILES,
+    ImportSummary,
+    count_candidates,
+    import_paths,
+)
 from stridecheck.pipeline import athlete_adherence, refresh_results
 from stridecheck.programs import load_program
-from stridecheck.store import Store
+from stridecheck.store import Store, resolve_db_path
 
 __all__ = ["DbOption", "parse_date", "register", "stored_adherence"]
 
@@ -60,14 +76,23 @@ class _FilesPerSecond(ProgressColumn):
         return Text("-- files/s" if speed is None else f"{speed:.1f} files/s", style="cyan")
 
 
-def print_import_summary(summary: ImportSummary) -> None:
+def print_import_summary(summary: ImportSummary, athlete: str | None = None) -> None:
+    """The import's one-line summary, then a line per rejected file and per foreign duplicate.
+
+    Rejected files are errors (``stridecheck: error: <file>: rejected: <reason>``);
+    a duplicate already stored for another athlete than ``athlete`` is a warning
+    naming that athlete.
+    """
     typer.echo(
         f"imported {len(summary.imported)}, duplicates {len(summary.duplicates)}, "
         f"rejected {len(summary.rejected)}, skipped (not activity files) {len(summary.skipped)} "
         f"in {summary.elapsed_s:.1f} s ({summary.files_per_s:.1f} files/s)"
     )
+    for label, owner in summary.duplicate_owners.items():
+        if athlete is not None and owner != athlete:
+            report_warning(label, f"duplicate: already stored for athlete {owner!r}; not added")
     for rejection in summary.rejected:
-        report_warning(rejection.source, f"rejected: {rejection.reason}")
+        report_error(InputError(rejection.source, f"rejected: {rejection.reason}"))
 
 
 def import_command(
@@ -105,30 +130,40 @@ def import_command(
     """Import activities into the store, once each, scoring them against the enrolled program.
 
     The same content is stored once however often it is imported; each activity
-    is stored with its intervals and compliance in one transaction.
+    is stored with its intervals and compliance in one transaction. Exit status 2
+    when any file was rejected (the others are stored; each rejected file gets
+    an error line with the reason).
     """
+    total = count_candidates(paths)
     with Store.open(db) as store:
         progress = Progress(
-            SpinnerColumn(),
             TextColumn("importing"),
-            TextColumn("{task.completed:.0f} files"),
+            BarColumn(),
+            MofNCompleteColumn(),
             _FilesPerSecond(),
             TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
             console=err_console,
             transient=True,
-            disable=as_json,
+            disable=as_json or not err_console.is_terminal,
         )
         with progress:
-            task = progress.add_task("import", total=None)
+            task = progress.add_task("import", total=total)
 
             def advance(summary: ImportSummary) -> None:
-                progress.update(task, completed=summary.processed)
+                done = summary.processed
+                progress.update(task, completed=done, total=max(total, done))
 
             summary = import_paths(store, paths, athlete, workers=workers, progress=advance)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))
+        for rejection in summary.rejected:
+            report_error(InputError(rejection.source, f"rejected: {rejection.reason}"))
     else:
-        print_import_summary(summary)
+        print_import_summary(summary, athlete)
+    if summary.rejected:
+        raise typer.Exit(EXIT_INPUT)
 
 
 def athletes_command(
@@ -136,8 +171,11 @@ def athletes_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the athletes in the store with their activities, enrolment and notes."""
-    with Store.open(db) as store:
-        rows = store.athletes_summary()
+    if not resolve_db_path(db).exists():  # nothing stored yet: say so, create nothing
+        rows = []
+    else:
+        with Store.open(db, create=False) as store:
+            rows = store.athletes_summary()
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -243,7 +281,7 @@ def note_command(
         fail("--clear", "a note is either an adverse event or a clearance, not both")
     if not session.strip():
         fail("--session", "give the prescribed session id, e.g. --session W3S2")
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         note_id = store.add_note(
             athlete,
             session.strip(),
@@ -262,7 +300,7 @@ def stored_adherence(
     athlete: str, db: Path | None, *, as_of: dt.date | None, done_score: float = 50.0
 ) -> AdherenceReport:
     """Adherence of a stored athlete (``adherence --athlete``), stale results recomputed."""
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         return athlete_adherence(store, athlete, as_of=as_of, done_score=done_score)
 
 

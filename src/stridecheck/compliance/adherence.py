@@ -43,6 +43,8 @@ from stridecheck.compliance.timeline import RUN, build_timeline
 from stridecheck.errors import ErrorPolicy
 from stridecheck.messages import Text, render
 from stridecheck.programs.model import Program, ProgressionRules, Session
+from stridecheck.segment.hmm import GaitModel
+from stridecheck.segment.profile import GaitProfile
 
 __all__ = [
     "AdherenceReport",
@@ -181,6 +183,10 @@ class ScoredActivity:
         Its walk / run / stop intervals.
     activity
         The recording (for heart rate, speed, distance), or ``None``.
+    profile
+        The athlete's gait profile, the prior of the step evidence, or ``None``.
+    gait
+        The gait model the segmenter fitted to the activity, when known.
     cache
         Compliance results by session steps, method and settings.
     """
@@ -189,6 +195,8 @@ class ScoredActivity:
     start: pd.Timestamp
     intervals: pd.DataFrame
     activity: Activity | None = None
+    profile: GaitProfile | None = None
+    gait: GaitModel | None = None
     cache: dict[Any, SessionCompliance] = field(default_factory=dict, repr=False)
     _totals: tuple[float, float] | None = field(default=None, repr=False)
     _moving_s: float | None = field(default=None, repr=False)
@@ -206,7 +214,13 @@ class ScoredActivity:
         key = (session.steps, method, params)
         if key not in self.cache:
             self.cache[key] = comply_intervals(
-                self.intervals, session, activity=self.activity, method=method, params=params
+                self.intervals,
+                session,
+                activity=self.activity,
+                method=method,
+                params=params,
+                gait=self.gait,
+                profile=self.profile,
             )
         result = self.cache[key]
         if result.session_id != session.id:
@@ -231,6 +245,7 @@ def score_activity(
     segmentation: Any = None,
     segment_method: str = "hmm",
     errors: ErrorPolicy | str = "ignore",
+    profile: GaitProfile | None = None,
 ) -> ScoredActivity:
     """Segment an activity once, for scoring against many sessions.
 
@@ -248,18 +263,29 @@ def score_activity(
     errors
         Error policy of that segmentation (as in :func:`stridecheck.segment.segment`);
         default ``"ignore"``.
+    profile
+        The athlete's gait profile: the prior of the step evidence.
     """
+    gait: GaitModel | None = None
     if segmentation is None:
         from stridecheck.segment import segment
 
-        intervals = segment(activity, method=segment_method, errors=errors).intervals
+        seg = segment(activity, method=segment_method, errors=errors)
+        intervals, gait = seg.intervals, seg.model
     elif isinstance(segmentation, pd.DataFrame):
         intervals = segmentation
     else:
         intervals = segmentation.intervals
+        model = getattr(segmentation, "model", None)
+        gait = model if isinstance(model, GaitModel) else None
     label = name or activity.meta.source_path or activity.start_time.isoformat()
     return ScoredActivity(
-        name=str(label), start=activity.start_time, intervals=intervals, activity=activity
+        name=str(label),
+        start=activity.start_time,
+        intervals=intervals,
+        activity=activity,
+        profile=profile,
+        gait=gait,
     )
 
 

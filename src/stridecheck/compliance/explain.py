@@ -161,12 +161,137 @@ def _step_reason(step: StepCompliance, extra_break_s: float) -> Text | None:
         return msg("%(step)s skipped: ran through", step=label)
     if step.verdict == "missed":
         return _missed_reason(step)
-    if step.verdict == "done" and step.other_s >= extra_break_s:
+    if (
+        step.verdict == "done"
+        and step.other_s >= extra_break_s
+        and step.matched_s >= step.credited_s
+    ):
         other = format_span(step.other_s)
         if step.kind == "run":
             return msg("%(step)s: extra walk break of %(span)s", step=label, span=other)
         return msg("%(step)s: ran %(span)s of it", step=label, span=other)
     return None
+
+
+def _steps_text(steps: list[StepCompliance]) -> Text:
+    """``run 3 of 10``, ``runs 2-5 of 10``, ``walks 2-4 of 10`` or a list of labels."""
+    if len(steps) == 1:
+        return _label(steps[0])
+    first = _NUMBERED.fullmatch(steps[0].label) if not steps[0].name else None
+    last = _NUMBERED.fullmatch(steps[-1].label) if not steps[-1].name else None
+    if (
+        first is not None
+        and last is not None
+        and first.group(1) == last.group(1)
+        and first.group(3) == last.group(3)
+    ):
+        lo, hi, count = int(first.group(2)), int(last.group(2)), int(first.group(3))
+        if first.group(1) == "run":
+            return msg("runs %(first)s-%(last)s of %(count)s", first=lo, last=hi, count=count)
+        return msg("walks %(first)s-%(last)s of %(count)s", first=lo, last=hi, count=count)
+    return Join(tuple(_label(step) for step in steps), ", ")
+
+
+def _speed_gap(result: SessionCompliance) -> tuple[float, str] | None:
+    model = (result.evidence or {}).get("speed")
+    if not isinstance(model, dict):
+        return None
+    return float(model["separation"]), str(model["source"])
+
+
+def _missing_reason(steps: list[StepCompliance], limit: str, result: SessionCompliance) -> Text:
+    """What keeps ``steps`` (all uncertain for the same ``limit``) from being confirmed."""
+    text = _steps_text(steps)
+    gap = _speed_gap(result)
+    if limit in ("gps", "speed") and gap is not None:
+        separation, source = gap
+        mps = Num(max(separation, 0.0), ".1f")
+        if limit == "gps":
+            if source == "profile":
+                return msg(
+                    "%(steps)s cannot be confirmed from GPS alone: this athlete's run and "
+                    "walk speeds differ by %(gap)s m/s",
+                    steps=text,
+                    gap=mps,
+                )
+            if source == "activity":
+                return msg(
+                    "%(steps)s cannot be confirmed from GPS alone: run and walk speeds in "
+                    "this recording differ by %(gap)s m/s",
+                    steps=text,
+                    gap=mps,
+                )
+            return msg(
+                "%(steps)s cannot be confirmed from GPS alone: without a gait profile of "
+                "this athlete, typical run and walk speeds (%(gap)s m/s apart) are assumed",
+                steps=text,
+                gap=mps,
+            )
+        if source == "profile":
+            return msg(
+                "%(steps)s cannot be confirmed from speed alone: this athlete's run and "
+                "walk speeds differ by %(gap)s m/s",
+                steps=text,
+                gap=mps,
+            )
+        return msg(
+            "%(steps)s cannot be confirmed from speed alone: run and walk speeds differ "
+            "by %(gap)s m/s",
+            steps=text,
+            gap=mps,
+        )
+    if limit == "heart_rate":
+        return msg("%(steps)s cannot be confirmed from heart rate alone", steps=text)
+    if limit == "no_data":
+        return msg("%(steps)s cannot be confirmed: no usable data there", steps=text)
+    if limit == "contradiction":
+        return msg(
+            "%(steps)s cannot be confirmed: the recording and this athlete's usual gait disagree",
+            steps=text,
+        )
+    return msg(
+        "%(steps)s cannot be confirmed: the signals do not tell walking from running "
+        "clearly there",
+        steps=text,
+    )
+
+
+def _uncertain_reasons(result: SessionCompliance) -> list[Text]:
+    """What is missing for the uncertain steps, grouped by kind and by what limits them."""
+    if not result.uncertain_steps:
+        return []
+    out: list[Text] = []
+    low = result.score if result.score_low is None else result.score_low
+    high = result.score if result.score_high is None else result.score_high
+    out.append(
+        nmsg(
+            "%(n)s step cannot be confirmed: score between %(low)s and %(high)s",
+            "%(n)s steps cannot be confirmed: score between %(low)s and %(high)s",
+            result.uncertain_steps,
+            low=Num(low, ".0f"),
+            high=Num(high, ".0f"),
+        )
+    )
+    for kind in ("run", "walk"):
+        steps = [s for s in result.steps if s.kind == kind]
+        groups: list[list[int]] = []
+        for pos, step in enumerate(steps):
+            if step.verdict != "uncertain":
+                continue
+            prev = steps[pos - 1] if pos else None
+            if (
+                groups
+                and groups[-1][-1] == pos - 1
+                and prev is not None
+                and prev.evidence_limit == step.evidence_limit
+            ):
+                groups[-1].append(pos)
+            else:
+                groups.append([pos])
+        for group in groups:
+            chosen = [steps[g] for g in group]
+            out.append(_missing_reason(chosen, chosen[0].evidence_limit or "signals", result))
+    return out
 
 
 def _intensity_reasons(result: SessionCompliance) -> list[Text]:
@@ -237,6 +362,7 @@ def explain_messages(
     run_reasons, used_runs = _walked_run_reasons(result)
     reasons.extend(run_reasons)
     reasons.extend(break_reasons)
+    reasons.extend(_uncertain_reasons(result))
     used |= used_runs
     stopped = any(s.verdict == "not_reached" for s in result.steps)
     last_end = exercise_end_s - result.late_start_s

@@ -17,11 +17,67 @@ __all__ = [
     "adherence_methods_doc",
     "compliance_methods",
     "compliance_methods_doc",
+    "evidence_methods_doc",
 ]
 
 
-def compliance_methods_doc(params: ComplianceParams | None = None, *, method: str = "dp") -> Text:
-    """How session compliance was scored, as translatable text (see :func:`compliance_methods`)."""
+def evidence_methods_doc(
+    params: ComplianceParams | None = None, *, profile_version: int | None = None
+) -> Text:
+    """How the step evidence (``p_done``, ``uncertain``) was weighed, as translatable text."""
+    e = (params or ComplianceParams()).evidence
+    parts: list[Text] = [
+        msg(
+            "Where the recording's signals were available, each step's window was also "
+            "weighed: a likelihood ratio of running against walking from cadence, speed and "
+            "(for steps of at least %(hr)s s) heart rate, each modelled as a normal "
+            "distribution per gait, capped at %(cap)s nat per reading and counted once per "
+            "time over which the signal's errors are correlated (8 s for speed from GPS "
+            "positions). With a prior of %(prior)s %% that a prescribed step was done, this "
+            "gives the step's probability of having been done (p_done). A step is 'done' "
+            "from %(conf)s %%, keeps the verdict of the segmentation at or below "
+            "%(low)s %%, and is 'uncertain' in between: the data cannot decide, and the "
+            "score is then given as a range (uncertain steps not done / done) around the "
+            "expected score.",
+            hr=Num(e.heart_rate_min_step_s, ".0f"),
+            cap=Num(e.cap_nat),
+            prior=Num(100.0 * e.prior_done, ".0f"),
+            conf=Num(100.0 * e.confident, ".0f"),
+            low=Num(100.0 * (1.0 - e.confident), ".0f"),
+        )
+    ]
+    if profile_version is not None:
+        parts.append(
+            msg(
+                "The walking and running cadence, speed and heart rate of this athlete were "
+                "taken from their gait profile (version %(version)s), learnt from their "
+                "confidently segmented sessions.",
+                version=Num(profile_version, ""),
+            )
+        )
+    else:
+        parts.append(
+            msg(
+                "No gait profile of this athlete was available: the walking and running "
+                "signals were taken from the gait model fitted to this recording, or from "
+                "published ranges."
+            )
+        )
+    return Join(tuple(parts), " ")
+
+
+def compliance_methods_doc(
+    params: ComplianceParams | None = None,
+    *,
+    method: str = "dp",
+    profile_version: int | None = None,
+    evidence: bool = False,
+) -> Text:
+    """How session compliance was scored, as translatable text (see :func:`compliance_methods`).
+
+    ``evidence``: add the paragraph on the step evidence
+    (:func:`evidence_methods_doc`, with ``profile_version``).
+    """
     p = params or ComplianceParams()
     if method == "fixed":
         alignment = msg(
@@ -85,6 +141,8 @@ def compliance_methods_doc(params: ComplianceParams | None = None, *, method: st
             "does not enter the score."
         ),
     ]
+    if evidence:
+        parts.append(evidence_methods_doc(p, profile_version=profile_version))
     return Join(tuple(parts), " ")
 
 
@@ -93,6 +151,8 @@ def compliance_methods(
     *,
     method: str = "dp",
     lang: str | Translator = "en",
+    profile_version: int | None = None,
+    evidence: bool = False,
 ) -> str:
     """Describe how session compliance was scored, in plain language.
 
@@ -104,13 +164,20 @@ def compliance_methods(
         ``"dp"`` or ``"fixed"``.
     lang
         Language code (``"en"``, ``"de"``) or a translator.
+    profile_version
+        Version of the athlete's gait profile used, if any.
+    evidence
+        Whether the step evidence was weighed (adds its paragraph).
 
     Returns
     -------
     str
         One paragraph naming the formula, thresholds and tolerances.
     """
-    return render(compliance_methods_doc(params, method=method), translator_for(lang))
+    doc = compliance_methods_doc(
+        params, method=method, profile_version=profile_version, evidence=evidence
+    )
+    return render(doc, translator_for(lang))
 
 
 def adherence_methods_doc(

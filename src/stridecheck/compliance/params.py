@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from stridecheck.compliance.evidence import EvidenceParams
 
 __all__ = ["ComplianceParams"]
 
@@ -39,6 +41,9 @@ class ComplianceParams:
         (or an extra run) is reported. [s]
     intensity_pct
         Time in the target range below which a step's intensity is reported. [%]
+    evidence
+        Settings of the step evidence (``p_done``, ``uncertain``):
+        :class:`~stridecheck.compliance.evidence.EvidenceParams`.
     """
 
     stretch_cost: float = 0.5
@@ -51,6 +56,7 @@ class ComplianceParams:
     late_start_s: float = 30.0
     extra_break_s: float = 10.0
     intensity_pct: float = 80.0
+    evidence: EvidenceParams = field(default_factory=EvidenceParams)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.stretch_cost < 1.0:

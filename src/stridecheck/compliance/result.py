@@ -16,9 +16,16 @@ from stridecheck.messages import Text, Translator, render, to_json
 __all__ = ["CATEGORIES", "VERDICTS", "Category", "SessionCompliance", "StepCompliance", "Verdict"]
 
 #: Verdict of one step.
-Verdict = Literal["done", "short", "wrong_kind", "missed", "not_reached"]
-#: The verdicts, best first.
-VERDICTS: tuple[Verdict, ...] = ("done", "short", "wrong_kind", "missed", "not_reached")
+Verdict = Literal["done", "short", "wrong_kind", "missed", "not_reached", "uncertain"]
+#: The verdicts: the decided ones best first, then ``uncertain`` (the data cannot decide).
+VERDICTS: tuple[Verdict, ...] = (
+    "done",
+    "short",
+    "wrong_kind",
+    "missed",
+    "not_reached",
+    "uncertain",
+)
 #: Category of a session.
 Category = Literal["completed", "partial", "not_completed"]
 #: The categories, best first.
@@ -60,7 +67,9 @@ class StepCompliance:
     matched_s
         Seconds spent in the prescribed kind within the aligned window. [s]
     credited_s
-        ``min(matched_s, prescribed_s)``: what counts towards compliance. [s]
+        ``min(matched_s, prescribed_s)``: what counts towards compliance; the
+        whole prescription when the step evidence confirms a step the
+        segmentation missed (verdict ``done``). [s]
     window_s
         Length of the aligned window, timer pauses excluded. [s]
     other_s
@@ -79,7 +88,9 @@ class StepCompliance:
     start, end
         Wall-clock window (UTC), ``None`` for an empty window.
     verdict
-        ``done``, ``short``, ``wrong_kind``, ``missed`` or ``not_reached``.
+        ``done``, ``short``, ``wrong_kind``, ``missed``, ``not_reached`` or
+        ``uncertain`` (the evidence cannot decide at 90 %: see
+        :mod:`stridecheck.compliance.evidence`).
     walk_break
         True for a walk between two runs (a recovery break).
     hr_in_range_pct
@@ -89,6 +100,17 @@ class StepCompliance:
         Same for the pace range. [%]
     intensity_pct
         Share of the matched seconds meeting every target with data. [%]
+    intensity_evaluated_s
+        Matched seconds with data for the step's targets. [s]
+    p_done
+        Probability that the step was done as prescribed, from the evidence of
+        its window (0-1; ``None`` when scored from intervals alone).
+    evidence_limit
+        For an ``uncertain`` step, what is missing: ``"gps"`` (GPS speed
+        alone cannot tell), ``"speed"`` (speed alone), ``"signals"`` (the
+        signals overlap), ``"no_data"`` (no usable data) or ``"contradiction"``
+        (the segmentation and the athlete's gait disagree) or ``"heart_rate"``
+        (heart rate alone cannot tell).
     """
 
     index: int
@@ -112,6 +134,8 @@ class StepCompliance:
     pace_in_range_pct: float | None = None
     intensity_pct: float | None = None
     intensity_evaluated_s: float = 0.0
+    p_done: float | None = None
+    evidence_limit: str | None = None
 
     @property
     def compliance_pct(self) -> float:
@@ -142,6 +166,8 @@ class StepCompliance:
             "hr_in_range_pct": _number(self.hr_in_range_pct),
             "pace_in_range_pct": _number(self.pace_in_range_pct),
             "intensity_pct": _number(self.intensity_pct),
+            "p_done": _number(self.p_done, 3),
+            "evidence_limit": self.evidence_limit,
         }
 
 
@@ -193,6 +219,21 @@ class SessionCompliance:
         The settings used.
     reason_messages
         ``reasons`` as translatable text (:mod:`stridecheck.messages`), when known.
+    uncertain_steps
+        Number of steps with verdict ``uncertain``.
+    score_low, score_high
+        The score with every uncertain step not done beyond what the
+        segmentation saw / done in full; ``score`` is the expected score
+        (uncertain steps credited by their ``p_done``). Equal to ``score``
+        without uncertain steps.
+    compliance_uncertain
+        True when ``score_low`` and ``score_high`` fall in different
+        categories: the session was attended, how well cannot be told.
+    evidence
+        The signal models the step evidence used (per signal: walk and run
+        means and spreads, their separation, where they came from), or ``None``.
+    profile_version
+        Version of the athlete's gait profile used as prior, or ``None``.
     """
 
     session_id: str
@@ -218,6 +259,12 @@ class SessionCompliance:
     method: str
     params: ComplianceParams = field(default_factory=ComplianceParams)
     reason_messages: list[Text] = field(default_factory=list)
+    uncertain_steps: int = 0
+    score_low: float | None = None
+    score_high: float | None = None
+    compliance_uncertain: bool = False
+    evidence: dict[str, Any] | None = None
+    profile_version: int | None = None
 
     @property
     def methods_text(self) -> str:
@@ -228,7 +275,13 @@ class SessionCompliance:
         """:attr:`methods_text` in another language (``"de"``) or through a translator."""
         from stridecheck.compliance.methods import compliance_methods
 
-        return compliance_methods(self.params, method=self.method, lang=lang)
+        return compliance_methods(
+            self.params,
+            method=self.method,
+            lang=lang,
+            profile_version=self.profile_version,
+            evidence=self.evidence is not None,
+        )
 
     def reasons_for(self, lang: str | Translator = "en") -> list[str]:
         """:attr:`reasons` in another language (English ones when no messages are kept)."""
@@ -284,4 +337,10 @@ class SessionCompliance:
             "method": self.method,
             "methods_text": self.methods_text,
             "reason_messages": [to_json(text) for text in self.reason_messages],
+            "uncertain_steps": self.uncertain_steps,
+            "score_low": _number(self.score if self.score_low is None else self.score_low),
+            "score_high": _number(self.score if self.score_high is None else self.score_high),
+            "compliance_uncertain": self.compliance_uncertain,
+            "evidence": self.evidence,
+            "profile_version": self.profile_version,
         }

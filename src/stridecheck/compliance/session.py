@@ -39,6 +39,14 @@ from stridecheck.compliance.align import (
     align_steps,
     fixed_alignment,
 )
+from stridecheck.compliance.evidence import (
+    EvidenceModel,
+    EvidenceParams,
+    evidence_model,
+    heart_rate_log_ratio,
+    per_second_log_ratio,
+    step_evidence,
+)
 from stridecheck.compliance.explain import explain_messages
 from stridecheck.compliance.params import ComplianceParams
 from stridecheck.compliance.result import Category, SessionCompliance, StepCompliance, Verdict
@@ -53,6 +61,8 @@ from stridecheck.compliance.timeline import (
 from stridecheck.errors import ErrorPolicy
 from stridecheck.messages import render
 from stridecheck.programs.model import ConcreteStep, Program, Session, Step, Targets
+from stridecheck.segment.hmm import GaitModel
+from stridecheck.segment.profile import GaitProfile
 
 __all__ = [
     "ALIGN_METHODS",
@@ -136,13 +146,20 @@ def _intervals_of(obj: Any) -> pd.DataFrame | None:
     return intervals if isinstance(intervals, pd.DataFrame) else None
 
 
+def _gait_of(obj: Any) -> GaitModel | None:
+    model = getattr(obj, "model", None)
+    return model if isinstance(model, GaitModel) else None
+
+
 def _resolve_inputs(
     activity_or_segmentation: Any,
     segmentation: Any,
     segment_method: str,
     errors: ErrorPolicy | str = "ignore",
-) -> tuple[pd.DataFrame, Activity | None]:
+    profile: GaitProfile | None = None,
+) -> tuple[pd.DataFrame, Activity | None, GaitModel | None]:
     activity = activity_or_segmentation if isinstance(activity_or_segmentation, Activity) else None
+    gait = _gait_of(segmentation if segmentation is not None else activity_or_segmentation)
     intervals = _intervals_of(segmentation) if segmentation is not None else None
     if segmentation is not None and intervals is None:
         raise TypeError("segmentation must be a Segmentation or an interval DataFrame")
@@ -157,11 +174,27 @@ def _resolve_inputs(
         from stridecheck.segment import segment
 
         assert activity is not None
-        intervals = segment(activity, method=segment_method, errors=errors).intervals
+        seg = _segment_with_profile(segment, activity, segment_method, profile, errors)
+        intervals, gait = seg.intervals, seg.model
     missing = {"kind", "start", "end"} - set(intervals.columns)
     if missing:
         raise ValueError(f"the interval table lacks column(s): {', '.join(sorted(missing))}")
-    return intervals, activity
+    return intervals, activity, gait
+
+
+def _segment_with_profile(
+    segment: Any,
+    activity: Activity,
+    method: str,
+    profile: GaitProfile | None,
+    errors: ErrorPolicy | str,
+) -> Any:
+    """``segment(activity, method=..., profile=...)`` where the segmenter takes a profile."""
+    import inspect
+
+    if profile is not None and "profile" in inspect.signature(segment).parameters:
+        return segment(activity, method=method, errors=errors, profile=profile)
+    return segment(activity, method=method, errors=errors)
 
 
 def harmonic_score(run_fraction: float | None, walk_fraction: float | None) -> float:
@@ -247,6 +280,70 @@ def _verdict(
     return "missed"
 
 
+@dataclass(frozen=True)
+class _EvidenceContext:
+    """What weighing the steps of any session against one timeline needs (built once)."""
+
+    model: EvidenceModel
+    params: EvidenceParams
+    #: per second, log likelihood ratio run vs walk (errors' correlation counted) [nat]
+    log_ratio: NDArray[np.float64]
+    #: cumulative sums of ``log_ratio`` over the seconds labelled walk / run (length T + 1)
+    cumulative: dict[int, NDArray[np.float64]]
+    profile_version: int | None
+
+
+#: Least share of active seconds with cadence for cadence to count as present.
+_MIN_SIGNAL_SHARE = 0.2
+
+
+def evidence_context(
+    timeline: ActiveTimeline,
+    activity: Activity | None,
+    *,
+    gait: GaitModel | None = None,
+    profile: GaitProfile | None = None,
+    params: ComplianceParams | None = None,
+) -> _EvidenceContext | None:
+    """The signal models and per-second evidence of a timeline (``None`` without a recording).
+
+    Scored from intervals alone (no activity, e.g. a simulator's truth), there
+    are no signals to weigh: the segmentation is taken as certain.
+    """
+    if activity is None or len(timeline) == 0:
+        return None
+    p = (params or ComplianceParams()).evidence
+    cadence = timeline.cadence_spm
+    if len(cadence) != len(timeline):
+        cadence = np.full(len(timeline), np.nan)
+    moving = (timeline.kinds == WALK) | (timeline.kinds == RUN)
+    n_moving = max(int(np.count_nonzero(moving)), 1)
+    has_cadence = int(np.count_nonzero(moving & (cadence >= 40.0))) >= _MIN_SIGNAL_SHARE * n_moving
+    has_speed = bool(np.isfinite(timeline.speed_mps).any())
+    has_hr = bool(np.isfinite(timeline.heart_rate_bpm).any())
+    if not (has_cadence or has_speed or has_hr):
+        return None
+    model = evidence_model(
+        has_cadence=has_cadence,
+        has_speed=has_speed,
+        has_heart_rate=has_hr,
+        from_positions=bool(activity.meta.speed_derived),
+        gait=gait,
+        profile=profile,
+        params=p,
+    )
+    ratio = per_second_log_ratio(
+        model, cadence if has_cadence else np.zeros(0), timeline.speed_mps, p
+    )
+    cumulative = {}
+    for code in (WALK, RUN):
+        out = np.zeros(len(ratio) + 1)
+        np.cumsum(np.where(timeline.kinds == code, ratio, 0.0), out=out[1:])
+        cumulative[code] = out
+    version = None if profile is None or profile.is_empty else profile.version
+    return _EvidenceContext(model, p, ratio, cumulative, version)
+
+
 def _walk_breaks(steps: list[ConcreteStep]) -> list[bool]:
     kinds = [s.kind for s in steps]
     return [
@@ -301,8 +398,15 @@ def comply_intervals(
     activity: Activity | None = None,
     method: str = "dp",
     params: ComplianceParams | None = None,
+    gait: GaitModel | None = None,
+    profile: GaitProfile | None = None,
 ) -> SessionCompliance:
-    """Score an interval table against a prescribed session (see :func:`comply`)."""
+    """Score an interval table against a prescribed session (see :func:`comply`).
+
+    ``gait`` is the gait model the segmenter fitted (``Segmentation.model``)
+    and ``profile`` the athlete's gait profile; with ``activity`` they give
+    the step evidence (``p_done``, ``uncertain``).
+    """
     key = str(method).strip().lower()
     if key not in ALIGN_METHODS:
         raise ValueError(
@@ -311,8 +415,10 @@ def comply_intervals(
     sess = _as_session(session)
     if not _unrolled(sess).steps:
         raise ValueError(f"session {sess.id!r} has no steps")
+    p = params or ComplianceParams()
     timeline = build_timeline(intervals, activity)
-    return _score_timeline(timeline, sess, ALIGN_METHODS[key], params or ComplianceParams())
+    evidence = evidence_context(timeline, activity, gait=gait, profile=profile, params=p)
+    return _score_timeline(timeline, sess, ALIGN_METHODS[key], p, evidence=evidence)
 
 
 @dataclass(frozen=True)
@@ -370,12 +476,14 @@ def _score_timeline(
     *,
     context: AlignContext | None = None,
     aligned: _Aligned | None = None,
+    evidence: _EvidenceContext | None = None,
 ) -> SessionCompliance:
     """Score a timeline against a session (the work of :func:`comply_intervals`).
 
     ``context``: from :func:`align_context` for this timeline and ``p``, shared
     when several sessions are scored against it; ``aligned``: the session's
-    :func:`_align_session` result when it is already known.
+    :func:`_align_session` result when it is already known; ``evidence``: from
+    :func:`evidence_context` (``None``: the segmentation is taken as certain).
     """
     if aligned is None:
         aligned = _align_session(timeline, sess, method_name, p, context=context)
@@ -409,6 +517,32 @@ def _score_timeline(
             mask = np.zeros(len(kinds), dtype=bool)
             mask[a:b] = kinds[a:b] == code
             hr_pct, pace_pct, intensity, evaluated = _intensity(timeline, mask, step.targets)
+        verdict = _verdict(
+            credited=credited,
+            prescribed=prescribed,
+            other=other,
+            window=float(b - a),
+            reached=reached,
+            params=p,
+        )
+        p_done: float | None = None
+        limit: str | None = None
+        if evidence is not None:
+            verdict, p_done, limit, credited = _weigh_step(
+                evidence,
+                step,
+                verdict,
+                a=a,
+                b=b,
+                matched=matched,
+                other=other,
+                stop=float(in_window[STOP][i]),
+                unknown=float(in_window[UNKNOWN][i]),
+                prescribed=prescribed,
+                credited=credited,
+                params=p,
+                heart_rate=timeline.heart_rate_bpm,
+            )
         results.append(
             StepCompliance(
                 index=step.index,
@@ -426,24 +560,27 @@ def _score_timeline(
                 start_offset_s=float(a - origin_b) - float(step.start_s),
                 start=starts[i],
                 end=ends[i],
-                verdict=_verdict(
-                    credited=credited,
-                    prescribed=prescribed,
-                    other=other,
-                    window=float(b - a),
-                    reached=reached,
-                    params=p,
-                ),
+                verdict=verdict,
                 walk_break=breaks[i],
                 hr_in_range_pct=hr_pct,
                 pace_in_range_pct=pace_pct,
                 intensity_pct=intensity,
                 intensity_evaluated_s=evaluated,
+                p_done=p_done,
+                evidence_limit=limit,
             )
         )
     run_f, walk_f = aligned.run_fraction, aligned.walk_fraction
     break_f = _fraction(results, breaks)
     score = aligned.score
+    score_low = score_high = score
+    if evidence is not None:
+        expected = _credit_fractions(results, "expected")
+        run_f, walk_f = expected
+        score = round(harmonic_score(*expected), 1)
+        score_low = round(harmonic_score(*_credit_fractions(results, "low")), 1)
+        score_high = round(harmonic_score(*_credit_fractions(results, "high")), 1)
+        break_f = _fraction(results, breaks)
     evaluated_s = sum(s.intensity_evaluated_s for s in results if s.intensity_pct is not None)
     intensity_pct = (
         sum(
@@ -480,6 +617,12 @@ def _score_timeline(
         start=timeline.time_at(origin_b) if len(kinds) else None,
         method=method_name,
         params=p,
+        uncertain_steps=sum(1 for r in results if r.verdict == "uncertain"),
+        score_low=score_low,
+        score_high=score_high,
+        compliance_uncertain=score_category(score_low, p) != score_category(score_high, p),
+        evidence=None if evidence is None else evidence.model.to_dict(),
+        profile_version=None if evidence is None else evidence.profile_version,
     )
     lead = kinds[:origin_b]
     result.reason_messages = explain_messages(
@@ -489,6 +632,92 @@ def _score_timeline(
     )
     result.reasons = [render(text) for text in result.reason_messages]
     return result
+
+
+def _weigh_step(
+    evidence: _EvidenceContext,
+    step: ConcreteStep,
+    verdict: Verdict,
+    *,
+    a: int,
+    b: int,
+    matched: float,
+    other: float,
+    stop: float,
+    unknown: float,
+    prescribed: float,
+    credited: float,
+    params: ComplianceParams,
+    heart_rate: NDArray[np.float64],
+) -> tuple[Verdict, float, str | None, float]:
+    """The verdict, ``p_done``, what limits it and the credited seconds, from the evidence."""
+    if verdict == "not_reached":
+        if b - a > 0 and unknown >= 0.5 * (b - a):
+            # the recording goes on, without usable data: not a step left undone
+            return "uncertain", evidence.params.prior_done, "no_data", credited
+        return verdict, 0.0, None, credited
+    code = _KIND_CODE[step.kind]
+    other_code = RUN if code == WALK else WALK
+    cum = evidence.cumulative
+    in_kind = float(cum[code][b] - cum[code][a])
+    out_kind = float(cum[other_code][b] - cum[other_code][a])
+    window = max(b - a, 1)
+    hr = heart_rate_log_ratio(evidence.model, heart_rate, a, b, evidence.params)
+    done = verdict == "done"
+    # heart rate speaks for the whole window: its share goes to the seconds in question
+    in_question = matched if done else other
+    hr_part = hr * in_question / window
+    # run-vs-walk ratios of the seconds in question (positive: running)
+    found = step_evidence(
+        kind=step.kind,
+        segmented_done=done,
+        in_kind_s=matched,
+        other_s=other,
+        stop_s=stop,
+        unknown_s=unknown,
+        prescribed_s=prescribed,
+        log_ratio_in_kind=in_kind + (hr_part if done else 0.0),
+        log_ratio_other=out_kind + (0.0 if done else hr_part),
+        model=evidence.model,
+        done_share=params.done_pct / 100.0,
+        params=evidence.params,
+    )
+    confident = evidence.params.confident
+    p_done = found.p_done
+    if p_done >= confident:
+        if done:
+            return "done", p_done, None, credited
+        return "done", p_done, None, prescribed
+    if p_done <= 1.0 - confident:
+        if done:
+            return "uncertain", p_done, "contradiction", credited
+        return verdict, p_done, None, credited
+    return "uncertain", p_done, found.limit, credited
+
+
+def _credit_fractions(
+    steps: list[StepCompliance], which: str
+) -> tuple[float | None, float | None]:
+    """Run and walk compliance (fractions) with uncertain steps credited low, expected or high."""
+    out: list[float | None] = []
+    for kind in ("run", "walk"):
+        prescribed = 0.0
+        credit = 0.0
+        for s in steps:
+            if s.kind != kind:
+                continue
+            prescribed += s.prescribed_s
+            if s.verdict != "uncertain":
+                credit += s.credited_s
+            elif which == "high":
+                credit += s.prescribed_s
+            elif which == "low":
+                credit += s.credited_s
+            else:
+                pd_ = 0.0 if s.p_done is None else s.p_done
+                credit += s.credited_s + pd_ * (s.prescribed_s - s.credited_s)
+        out.append(None if prescribed <= 0 else credit / prescribed)
+    return out[0], out[1]
 
 
 def _masked_sum(values: np.ndarray, mask: np.ndarray) -> float:
@@ -509,6 +738,7 @@ def comply(
     params: ComplianceParams | None = None,
     segment_method: str = "hmm",
     errors: ErrorPolicy | str = "ignore",
+    profile: GaitProfile | None = None,
 ) -> SessionCompliance:
     """**Score one activity against one prescribed session.**
 
@@ -536,6 +766,9 @@ def comply(
         Error policy of that segmentation (``"ignore"``, ``"warn"`` or
         ``"raise"``, as in :func:`stridecheck.segment.segment`); default
         ``"ignore"``: the score is what is asked for, not the data notes.
+    profile
+        The athlete's :class:`~stridecheck.segment.profile.GaitProfile`: the
+        prior of the step evidence (and of the segmenter, when it segments).
 
     Returns
     -------
@@ -550,6 +783,11 @@ def comply(
     of the prescribed run and walk time; ``score = 100 * 2RW / (R + W)``;
     ``completed`` >= 80, ``partial`` >= 50, else ``not_completed``.
 
+    With a recording, each step's window is also weighed run vs walk
+    (:mod:`stridecheck.compliance.evidence`): ``p_done`` per step, ``uncertain``
+    where the evidence cannot decide at 90 %; the score is then the expected
+    score and ``score_low`` / ``score_high`` bound it.
+
     Raises
     ------
     TypeError
@@ -558,10 +796,18 @@ def comply(
         For an unknown method, an empty session or an interval table without
         ``kind``/``start``/``end``.
     """
-    intervals, activity = _resolve_inputs(
-        activity_or_segmentation, segmentation, segment_method, errors
+    intervals, activity, gait = _resolve_inputs(
+        activity_or_segmentation, segmentation, segment_method, errors, profile
     )
-    return comply_intervals(intervals, session, activity=activity, method=method, params=params)
+    return comply_intervals(
+        intervals,
+        session,
+        activity=activity,
+        method=method,
+        params=params,
+        gait=gait,
+        profile=profile,
+    )
 
 
 #: Added to a score's upper bound before rounding it like scores, against float rounding.
@@ -584,6 +830,7 @@ def best_session(
     params: ComplianceParams | None = None,
     segment_method: str = "hmm",
     errors: ErrorPolicy | str = "ignore",
+    profile: GaitProfile | None = None,
 ) -> tuple[str, SessionCompliance]:
     """The session of a program an activity fits best (``--session auto``).
 
@@ -594,8 +841,9 @@ def best_session(
     Sessions whose score cannot beat the best so far (the time run and walked
     caps their run and walk compliance) are skipped.
 
-    ``segmentation``, ``method``, ``params``, ``segment_method`` and ``errors``
-    are those of :func:`comply`.
+    ``segmentation``, ``method``, ``params``, ``segment_method``, ``errors`` and
+    ``profile`` are those of :func:`comply` (the ranking uses the segmentation;
+    the winner's steps are weighed).
 
     Returns
     -------
@@ -615,8 +863,8 @@ def best_session(
             f"`method` {method!r} not found. Must be one of {', '.join(map(repr, ALIGN_METHODS))}."
         )
     p = params or ComplianceParams()
-    intervals, activity = _resolve_inputs(
-        activity_or_segmentation, segmentation, segment_method, errors
+    intervals, activity, gait = _resolve_inputs(
+        activity_or_segmentation, segmentation, segment_method, errors, profile
     )
     # one timeline for every candidate: the sessions differ, what was done does not
     timeline = build_timeline(intervals, activity)
@@ -660,5 +908,6 @@ def best_session(
         if best is None or rank > best[0]:
             best = (rank, aligned, candidates[i])
     assert best is not None
-    result = _score_timeline(timeline, best[2], method_name, p, aligned=best[1])
+    evidence = evidence_context(timeline, activity, gait=gait, profile=profile, params=p)
+    result = _score_timeline(timeline, best[2], method_name, p, aligned=best[1], evidence=evidence)
     return result.session_id, result

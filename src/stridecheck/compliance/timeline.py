@@ -69,6 +69,9 @@ class ActiveTimeline:
         Wall-clock time excluded as timer pauses. [s]
     span_s
         Wall-clock length of the grid, pauses included. [s]
+    cadence_spm
+        Step cadence per active second, NaN when unknown (all NaN when the
+        timeline was built without the recording). [steps/min]
     """
 
     origin: pd.Timestamp
@@ -79,6 +82,7 @@ class ActiveTimeline:
     distance_m: FloatArray
     paused_s: float
     span_s: float
+    cadence_spm: FloatArray = field(default_factory=lambda: np.zeros(0))
     #: Counts of :meth:`cumulative`, by kind code, made on first use.
     _cumulative: dict[int, IntArray] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -256,6 +260,7 @@ def build_timeline(intervals: pd.DataFrame, activity: Activity | None = None) ->
 
         heart = column("heart_rate_bpm")
         speed = column("speed_mps")
+        cadence = column("cadence_spm")
         if "distance_m" in samples.columns:
             values = samples["distance_m"].to_numpy(dtype=float)
             before = _sample_at(wall, sample_s, values, _MAX_SAMPLE_GAP_S)
@@ -269,6 +274,7 @@ def build_timeline(intervals: pd.DataFrame, activity: Activity | None = None) ->
         heart = _interval_column(frame, "mean_heart_rate_bpm", which_a, inside_a)
         speed = _interval_column(frame, "mean_speed_mps", which_a, inside_a)
         distance = speed.copy()
+        cadence = np.full(len(wall), np.nan)
     return ActiveTimeline(
         origin=origin,
         kinds=kinds_all[active],
@@ -278,4 +284,5 @@ def build_timeline(intervals: pd.DataFrame, activity: Activity | None = None) ->
         distance_m=distance,
         paused_s=float(np.count_nonzero(~active)),
         span_s=span_s,
+        cadence_spm=cadence,
     )

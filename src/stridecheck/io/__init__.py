@@ -9,6 +9,7 @@ follow pvlib's naming: ``read_<format>(path)`` for a file and
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from stridecheck.errors import (
 )
 from stridecheck.io.containers import GZIP_MAGIC, MAX_DEPTH, ZIP_MAGIC, gunzip, zip_members
 from stridecheck.io.files import read_file_bytes
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["read", "sniff_format"]
 
@@ -110,7 +113,9 @@ def _parse_payload(
     )
 
 
-def read(source: Source, errors: ErrorPolicy | str = "warn") -> Activity:
+def read(
+    source: Source, errors: ErrorPolicy | str = "warn", *, name: str | None = None
+) -> Activity:
     """Read an activity file into the canonical :class:`Activity`.
 
     Parameters
@@ -123,6 +128,9 @@ def read(source: Source, errors: ErrorPolicy | str = "warn") -> Activity:
         first problem, ``"warn"`` (default) keeps what is sound and emits a
         :class:`~stridecheck.errors.StrideCheckWarning`, ``"ignore"`` keeps what
         is sound quietly. Every problem is listed in ``activity.meta.warnings``.
+    name
+        What to call bytes in errors and warnings (e.g. an uploaded file's
+        name); ignored for a path, which names itself. Default ``<bytes>``.
 
     Returns
     -------
@@ -135,10 +143,8 @@ def read(source: Source, errors: ErrorPolicy | str = "warn") -> Activity:
         exception escapes for bad input.
     """
     policy = ErrorPolicy.coerce(errors)
-    name: str | None
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
-        name = None
     else:
         name = str(Path(source))
         data = read_file_bytes(source)
@@ -154,4 +160,12 @@ def read(source: Source, errors: ErrorPolicy | str = "warn") -> Activity:
     activity.meta.source_path = name
     activity.meta.sha256 = hashlib.sha256(data).hexdigest()
     activity.meta.container = container
+    _log.debug(
+        "%s: %s%s, %d samples, %d problem(s)",
+        name or "<bytes>",
+        activity.meta.source_format,
+        f" in {container}" if container else "",
+        len(activity.samples),
+        len(activity.meta.warnings),
+    )
     return activity

@@ -33,7 +33,7 @@ import pandas as pd
 from lxml import etree
 
 from stridecheck.activity import Activity
-from stridecheck.io.gpx import is_wheel_or_water_sport
+from stridecheck.io.trackpoints import is_wheel_or_water_sport
 
 __all__ = ["GPX_NS", "POWER_NS", "TPX_V2_NS", "write_gpx"]
 

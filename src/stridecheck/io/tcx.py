@@ -20,7 +20,7 @@ Cadence rule
 ``RunCadence`` is defined by Garmin as strides/min (one foot) and is always
 doubled to steps/min. The plain ``Cadence`` element is the bike cadence of the
 schema, but running exports (Polar, phone apps) put the running cadence there:
-it follows the GPX rule (:func:`stridecheck.io.gpx.foot_cadence`): on foot or
+it follows the GPX rule (:func:`stridecheck.io.trackpoints.foot_cadence`): on foot or
 unknown sport it is doubled when its median is below 120/min; for wheel and
 water sports it is kept as ``cadence_rpm``. The decision is recorded in
 ``meta.extra["cadence_rule"]``.
@@ -45,7 +45,7 @@ from lxml import etree
 from stridecheck.activity import LAP_COLUMNS, Activity, ActivityMeta
 from stridecheck.errors import ErrorPolicy, TcxError, handle_problem
 from stridecheck.io.files import read_file_bytes
-from stridecheck.io.gpx import (
+from stridecheck.io.trackpoints import (
     assemble_samples,
     foot_cadence,
     times_from_strings,

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stridecheck.activity import Activity
+from stridecheck.live.backends.bumble_backend import bumble_backend
 from stridecheck.live.cues import SessionPlan, journal_cue, run_cues
 from stridecheck.live.recorder import Recorder, RecorderSettings, RecordingResult, SensorRequest
 from stridecheck.live.virtual import (
@@ -106,7 +107,7 @@ async def replay_session(
     recorder = Recorder(
         [SensorRequest(role, VIRTUAL_ADDRESSES[role]) for role in chosen],
         journal_path,
-        backend=link.backend(),
+        backend=bumble_backend(link),
         start_time=source.start_time.to_pydatetime(),
         meta={"replay_of": source.meta.source_path, **(meta or {})},
         settings=settings,

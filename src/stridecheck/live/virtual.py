@@ -32,7 +32,7 @@ import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -47,9 +47,6 @@ from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
 from stridecheck.live import gatt as codec
-
-if TYPE_CHECKING:
-    from stridecheck.live.backends import SensorBackend
 
 __all__ = [
     "RUNNING_CADENCE_SPM",
@@ -466,11 +463,13 @@ class VirtualLink:
         link = VirtualLink()
         hr = VirtualHeartRateStrap("SC-HR 1", "F0:5C:00:00:00:01")
         await link.add(hr)
-        async with BleakClient("F0:5C:00:00:00:01", backend=link.backend().client) as c:
+        backend = bumble_backend(link)  # stridecheck.live.backends.bumble_backend
+        async with BleakClient("F0:5C:00:00:00:01", backend=backend.client) as c:
             ...
 
     The recorder's side is one bumble central device, created on first use and
-    shared by the scanners and the clients of :meth:`backend` (connections are
+    shared by the scanners and the clients of
+    :func:`~stridecheck.live.backends.bumble_backend.bumble_backend` (connections are
     made one at a time under :attr:`connect_lock`; the central scans while any
     scanner is started, counted in :attr:`scanners`).
     """
@@ -512,12 +511,6 @@ class VirtualLink:
     def find(self, address: str) -> VirtualSensor | None:
         """The sensor with this address, if it is on the link."""
         return self.sensors.get(address.upper())
-
-    def backend(self) -> SensorBackend:
-        """A :class:`~stridecheck.live.backends.SensorBackend` reaching this link via bleak."""
-        from stridecheck.live.backends.bumble_backend import bumble_backend
-
-        return bumble_backend(self)
 
     async def replay(
         self, samples: pd.DataFrame, sensors: Sequence[VirtualSensor] | None = None

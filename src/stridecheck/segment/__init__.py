@@ -63,16 +63,20 @@ from stridecheck.segment.intervals import (
 )
 from stridecheck.segment.methods import segment_methods_doc
 from stridecheck.segment.notes import NO_SIGNAL
+from stridecheck.segment.profile import GaitProfile, GaitStats
 from stridecheck.segment.threshold import ThresholdParams, segment_threshold
 
 __all__ = [
     "INTERVAL_COLUMNS",
     "KINDS",
     "METHODS",
+    "GaitProfile",
+    "GaitStats",
     "HmmParams",
     "Segmentation",
     "ThresholdParams",
     "segment",
+    "segmenter_settings",
 ]
 
 #: Accepted ``method=`` values -> canonical method name.
@@ -168,6 +172,28 @@ class Segmentation:
         return {"intervals": rows, "summary": summary}
 
 
+def segmenter_settings(params: HmmParams | None = None) -> dict[str, float]:
+    """Every number that shapes an HMM segmentation, by name.
+
+    The fields of ``params`` (default :class:`HmmParams`), then the numeric
+    constants of the evidence, model, interval and decoding modules
+    (``"features.MAX_CADENCE_SPM"``, ...). :func:`stridecheck.pipeline.algorithm_version`
+    digests them, so a change to any of them marks stored results stale.
+    """
+    from stridecheck.segment import features, hmm, intervals, viterbi
+
+    settings = {
+        f.name: float(getattr(params or HmmParams(), f.name))
+        for f in dataclasses.fields(HmmParams)
+    }
+    for module in (features, hmm, intervals, viterbi):
+        short = module.__name__.rsplit(".", 1)[-1]
+        for name, value in sorted(vars(module).items()):
+            if name.lstrip("_").isupper() and type(value) is float:
+                settings[f"{short}.{name}"] = value
+    return settings
+
+
 def _resolve_method(method: str) -> str:
     key = str(method).strip().lower()
     if key not in METHODS:
@@ -210,6 +236,7 @@ def segment(
     method: str = "hmm",
     *,
     errors: ErrorPolicy | str = "warn",
+    profile: GaitProfile | None = None,
     **params: Any,
 ) -> Segmentation:
     """**Split an activity into walk, run, stop, paused and unknown intervals.**
@@ -228,6 +255,11 @@ def segment(
         (default) emits each as a :class:`~stridecheck.errors.StrideCheckWarning`,
         ``"ignore"`` only keeps them in ``Segmentation.warnings``, ``"raise"``
         raises the first as an :class:`~stridecheck.errors.InputError`.
+    profile
+        The athlete's :class:`~stridecheck.segment.profile.GaitProfile`, learnt
+        from their confident sessions: their own walking and running cadence
+        and speed become the prior of the gait clusters (HMM only; the weight
+        is ``profile_prior_seconds``). ``None``: published ranges only.
     **params
         Settings of the method: fields of :class:`HmmParams` or
         :class:`ThresholdParams` (e.g. ``run_walk_cost=12``).
@@ -269,7 +301,7 @@ def segment(
         states = np.full(len(ev), WALK, dtype=np.intp)
         confidence = np.zeros(len(ev))
     elif isinstance(settings, HmmParams):
-        result = segment_hmm(ev, settings, ev.paused | blocked_unknown)
+        result = segment_hmm(ev, settings, ev.paused | blocked_unknown, profile)
         states = result.states
         confidence = 1.0 / (1.0 + np.exp(-np.minimum(result.margin, 50.0)))
         model = result.model

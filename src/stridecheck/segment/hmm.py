@@ -37,6 +37,7 @@ from stridecheck.segment.features import (
     Evidence,
 )
 from stridecheck.segment.notes import ONLY_RUNNING, ONLY_WALKING
+from stridecheck.segment.profile import GaitProfile, GaitStats
 from stridecheck.segment.viterbi import viterbi_decode
 
 __all__ = [
@@ -86,11 +87,33 @@ class HmmParams:
         A cadence near zero while the speed is at least this is read as a
         cadence dropout, not as standing. [m/s]
     min_cadence_gap_spm, min_speed_gap_mps
-        Smallest separation of two fitted clusters for both gaits to be
-        accepted as present. [steps/min], [m/s]
+        Separation of two fitted clusters above which both gaits are accepted
+        as present without further checks. [steps/min], [m/s]
+    close_cadence_gap_spm, close_gait_ashman_d, close_run_cadence_spm, close_gait_speed_gain_mps
+        Close gaits (a shuffle jog beside brisk walking): cadence clusters
+        closer than ``min_cadence_gap_spm`` but at least ``close_cadence_gap_spm``
+        apart are both accepted when they stand out from the measured spread
+        (Ashman's D at least ``close_gait_ashman_d``), the faster one is at a
+        running cadence (at least ``close_run_cadence_spm``, just below the
+        134-141 steps/min cuts of Hum Mov Sci 2023;90:103117) and, where
+        there is speed, the faster cadence goes with a speed at least
+        ``close_gait_speed_gain_mps`` higher. [steps/min], -, [steps/min], [m/s]
+    steady_cadence_tolerance_spm
+        Close gaits are judged on steady readings only: those within this of
+        both neighbours (transitions between gaits left out). [steps/min]
+    close_speed_gap_mps, close_run_speed_mps, close_cadence_step_spm
+        When walking and running cadences overlap, clean speed (footpod or
+        device, not positions) shows the two gaits: two speed clusters at least
+        ``close_speed_gap_mps`` apart (Ashman's D at least
+        ``close_gait_ashman_d``), the faster at least ``close_run_speed_mps``
+        (the walk-run transition near 2.0 m/s, PMC8629136), whose steps are at
+        least ``close_cadence_step_spm`` quicker and at a running cadence.
+        [m/s], [m/s], [steps/min]
     min_speed_ashman_d
         Without cadence, the speed clusters must also be this well separated
         (Ashman's D, separation over pooled spread).
+    min_cadence_ashman_d
+        The same for the cadence clusters.
     speed_fit_window_s
         Without cadence, speed is averaged over this window before the
         clusters are fitted (GPS noise). [s]
@@ -99,6 +122,15 @@ class HmmParams:
         when they are at least this much faster than the walking [m/s] and
         explain the speed better than one gait by at least this many nats per
         switch of gait (speed errors counted once per GPS error correlation time). [nat]
+    speed_contrast_noise_factor
+        Without cadence, the smallest contrast between walking and running
+        speed is judged against the noise measured in this file: it is
+        ``min_speed_contrast_mps`` or this many times the standard error of a
+        bout's mean speed, whichever is smaller (a slow jogger 0.3-0.5 m/s above
+        their brisk walk is running when the data are clean enough to show it).
+    profile_prior_seconds
+        Weight of an athlete's :class:`~stridecheck.segment.profile.GaitProfile`
+        (``segment(..., profile=)``) as a prior, in seconds of data. [s]
     run_walk_cost, walk_stop_cost, run_stop_cost
         Cost of one switch between the two states. [nat]
     evidence_cap
@@ -121,6 +153,55 @@ class HmmParams:
         earlier. [s]
     prior_seconds
         Strength of the priors when fitting clusters, in seconds of data. [s]
+    min_fit_samples
+        Fewest readings the cadence or smoothed-speed clusters are fitted from.
+    min_evidence_samples
+        Fewest readings of the footpod's running bit or of heart rate for them
+        to teach the gaits' speed or heart rate, and fewest moving speeds for
+        the speed-only clusters to be trained.
+    cadence_sd_spm, cadence_min_sd_spm
+        Prior spread of each gait's cadence, and the least spread fitted. [steps/min]
+    walk_speed_sd_mps, run_speed_sd_mps
+        Prior spread of each gait's speed (speed from a device). [m/s]
+    positions_walk_speed_sd_mps, positions_run_speed_sd_mps
+        The same for speed derived from positions. [m/s]
+    speed_min_sd_mps, positions_speed_min_sd_mps
+        Least spread of a fitted speed cluster, device and positions speed. [m/s]
+    positions_stop_speed_factor
+        Factor on ``stop_speed_mps`` for speed derived from positions.
+    min_fit_speed_mps
+        Speeds below this are left out of the speed clusters (standing). [m/s]
+    min_gait_s
+        Least time each of two fitted clusters must hold for both gaits to be
+        accepted as present. [s]
+    min_cadence_share, min_speed_share
+        Least share of the time each of two cadence (speed) clusters must hold.
+    min_speed_apart_mps
+        Running speed learnt from the gaits is kept at least this far above the
+        walking speed. [m/s]
+    walk_heart_rate_bpm, run_heart_rate_bpm, heart_rate_sd_bpm
+        Prior heart rate of each gait and its spread. [1/min]
+    heart_rate_min_sd_bpm
+        Least spread of a fitted heart-rate cluster. [1/min]
+    heart_rate_gap_bpm
+        Running heart rate must exceed walking by this much to be used; standing
+        is modelled this much below walking, this much wider. [1/min]
+    heart_rate_evidence_cap
+        Largest log-evidence difference heart rate gives per second. [nat/s]
+    low_cadence_factor
+        Factor on the evidence of a cadence below ``stop_cadence_spm`` (it may
+        be a wrist dropout).
+    rsc_match_p, split_match_p, lap_match_p
+        Probability that the footpod's running bit, a device split's or a lap's
+        label names the true state.
+    speed_training_rounds
+        Rounds of Viterbi training of the speed-only clusters (at least one).
+    min_run_s
+        Least running time decoded for speed-only running bouts to be kept. [s]
+    speed_error_correlation_s, positions_error_correlation_s
+        Time over which errors of device speed, and of speed from positions,
+        are correlated: the likelihood gain of two gaits is counted once per
+        this time. [s]
     """
 
     cadence_cut_spm: float = 137.0
@@ -133,10 +214,21 @@ class HmmParams:
     stop_speed_mps: float = 0.25
     moving_speed_mps: float = 0.8
     min_cadence_gap_spm: float = 15.0
+    close_cadence_gap_spm: float = 6.0
+    close_gait_ashman_d: float = 2.5
+    close_run_cadence_spm: float = 133.0
+    close_gait_speed_gain_mps: float = 0.15
+    steady_cadence_tolerance_spm: float = 5.0
+    close_speed_gap_mps: float = 0.3
+    close_run_speed_mps: float = 1.9
+    close_cadence_step_spm: float = 3.0
     min_speed_gap_mps: float = 0.35
     min_speed_ashman_d: float = 2.0
+    min_cadence_ashman_d: float = 2.0
     min_speed_contrast_mps: float = 0.55
     min_gain_per_switch: float = 2.5
+    speed_contrast_noise_factor: float = 4.0
+    profile_prior_seconds: float = 300.0
     speed_fit_window_s: float = 10.0
     run_walk_cost: float = 8.0
     walk_stop_cost: float = 10.0
@@ -156,6 +248,40 @@ class HmmParams:
     bridge_s: float = 30.0
     sensor_lag_s: float = 1.0
     prior_seconds: float = 30.0
+    min_fit_samples: float = 5.0
+    min_evidence_samples: float = 10.0
+    cadence_sd_spm: float = 8.0
+    cadence_min_sd_spm: float = 3.0
+    walk_speed_sd_mps: float = 0.2
+    run_speed_sd_mps: float = 0.35
+    positions_walk_speed_sd_mps: float = 0.3
+    positions_run_speed_sd_mps: float = 0.5
+    speed_min_sd_mps: float = 0.12
+    positions_speed_min_sd_mps: float = 0.25
+    positions_stop_speed_factor: float = 2.0
+    min_fit_speed_mps: float = 0.7
+    min_gait_s: float = 10.0
+    min_cadence_share: float = 0.01
+    min_speed_share: float = 0.05
+    min_speed_apart_mps: float = 0.2
+    walk_heart_rate_bpm: float = 110.0
+    run_heart_rate_bpm: float = 150.0
+    heart_rate_sd_bpm: float = 15.0
+    heart_rate_min_sd_bpm: float = 6.0
+    heart_rate_gap_bpm: float = 5.0
+    heart_rate_evidence_cap: float = 2.0
+    low_cadence_factor: float = 0.5
+    rsc_match_p: float = 0.9
+    split_match_p: float = 0.8
+    lap_match_p: float = 0.6
+    speed_training_rounds: float = 3.0
+    min_run_s: float = 30.0
+    speed_error_correlation_s: float = 2.0
+    positions_error_correlation_s: float = GPS_ERROR_CORRELATION_S
+
+    def speed_min_sd(self, source: str) -> float:
+        """Least spread of a fitted speed cluster for speed from ``source``. [m/s]"""
+        return self.positions_speed_min_sd_mps if source == "positions" else self.speed_min_sd_mps
 
     def speed_weight(self, source: str) -> float:
         """Reliability weight of speed from ``source`` (``footpod``, ``gps``, ``positions``)."""
@@ -199,7 +325,8 @@ class GaitModel:
     gaits_seen
         ``"both"``, ``"walk"`` or ``"run"``: which gaits the mixture found.
     fitted_from
-        ``"cadence"``, ``"footpod running bit"``, ``"speed"`` or ``"none"``.
+        ``"cadence"``, ``"footpod running bit"``, ``"speed"``, ``"profile"``
+        (speed clusters from the athlete's gait profile) or ``"none"``.
     notes
         Remarks for the methods text, as messages (:mod:`stridecheck.segment.notes`).
     """
@@ -353,8 +480,9 @@ def _fit_gaits(
     min_gap: float,
     min_sd: float,
     prior_seconds: float,
-    min_ashman_d: float = 2.0,
-    min_share: float = 0.01,
+    min_ashman_d: float,
+    min_share: float,
+    min_gait_s: float,
 ) -> tuple[tuple[Gaussian, Gaussian], str]:
     """Fit walking and running clusters of one signal; keep one if only one gait is there."""
     if len(x) == 0 or float(w.sum()) <= 0:
@@ -371,7 +499,7 @@ def _fit_gaits(
     ashman_d = math.sqrt(2.0) * (hi.mean - lo.mean) / math.hypot(lo.sd, hi.sd)
     both = (
         hi.mean - lo.mean >= min_gap
-        and min(w_lo, w_hi) >= max(10.0, min_share * float(w.sum()))
+        and min(w_lo, w_hi) >= max(min_gait_s, min_share * float(w.sum()))
         and ashman_d >= min_ashman_d
     )
     if both:
@@ -387,6 +515,143 @@ def _fit_gaits(
     gap = max(run.mean - walk.mean, min_gap)
     run_fix = Gaussian(max(run.mean, single.mean + gap), run.sd)
     return (single, run_fix), "walk"
+
+
+def _steady(ev: Evidence, values: FloatArray, tolerance: float, max_gap_s: float) -> BoolArray:
+    """True where a reading agrees with both neighbours within ``tolerance``.
+
+    Readings taken while the gait changes (cadence ramps over 1-3 s) and lone
+    glitches are left out, so clusters fitted to the rest show the gaits
+    themselves, not the transitions between them. A neighbour further than
+    ``max_gap_s`` away does not count as agreeing.
+    """
+    n = len(values)
+    out = np.zeros(n, dtype=bool)
+    if n < 3:
+        return np.isfinite(values)
+    diff = np.abs(np.diff(values))
+    near = np.diff(ev.t_s) <= max_gap_s
+    agree = near & (diff <= tolerance)
+    out[1:-1] = agree[:-1] & agree[1:]
+    return out & np.isfinite(values)
+
+
+def _close_cadence_pair(
+    cad: FloatArray,
+    w: FloatArray,
+    speed: FloatArray,
+    params: HmmParams,
+    *,
+    min_sd: float,
+    use_speed: bool,
+) -> tuple[tuple[Gaussian, Gaussian], tuple[Gaussian, Gaussian] | None] | None:
+    """Two close cadence clusters (a shuffle jog beside brisk walking), or ``None``.
+
+    Accepted only when the data show two gaits, either way:
+
+    - by speed, first (``use_speed``): clean speed (not from positions) falls
+      into two clusters separated against their spread, the faster at a
+      running speed, and the steps of the faster cluster are quicker and at a
+      running cadence (step changes that line up with speed changes); the
+      cadences themselves may overlap;
+    - by cadence: the clusters are separated against their measured spread,
+      the faster one is at a running cadence, and (with speed) the faster
+      cadence goes with a faster speed.
+
+    See the ``close_*`` fields of :class:`HmmParams`.
+
+    Returns
+    -------
+    tuple or None
+        The cadence clusters, and the speed clusters when speed decided
+        (``None`` otherwise); ``None`` when one gait only is shown.
+    """
+    if use_speed:
+        by_speed = _close_by_speed(cad, w, speed, params, min_sd=min_sd)
+        if by_speed is not None:
+            return by_speed
+    pair = _close_by_cadence(cad, w, speed, params, min_sd=min_sd)
+    return None if pair is None else (pair, None)
+
+
+def _close_by_cadence(
+    cad: FloatArray,
+    w: FloatArray,
+    speed: FloatArray,
+    params: HmmParams,
+    *,
+    min_sd: float,
+) -> tuple[Gaussian, Gaussian] | None:
+    xb, wb = _binned(cad, w)
+    q_lo, q_hi = _quantiles(xb, wb, (0.15, 0.9))
+    if q_hi - q_lo < params.close_cadence_gap_spm:
+        q_lo, q_hi = _quantiles(xb, wb, (0.05, 0.97))
+    lo, hi, w_lo, w_hi = _two_cluster_fit(
+        xb, wb, Gaussian(q_lo, min_sd), Gaussian(q_hi, min_sd), prior_weight=0.0, min_sd=min_sd
+    )
+    ashman_d = math.sqrt(2.0) * (hi.mean - lo.mean) / math.hypot(lo.sd, hi.sd)
+    total = float(w.sum())
+    if not (
+        hi.mean - lo.mean >= params.close_cadence_gap_spm
+        and ashman_d >= params.close_gait_ashman_d
+        and hi.mean >= params.close_run_cadence_spm
+        and min(w_lo, w_hi) >= max(30.0, 0.03 * total)
+    ):
+        return None
+    pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
+    pair = (Gaussian(lo.mean, pooled), Gaussian(hi.mean, pooled))
+    v_ok = np.isfinite(speed)
+    if v_ok.sum() >= 20:
+        is_hi = _logpdf(cad, pair[1]) > _logpdf(cad, pair[0])
+        fast, slow = v_ok & is_hi, v_ok & ~is_hi
+        if w[fast].sum() < 20.0 or w[slow].sum() < 20.0:
+            return None
+        v_fast = float(np.average(speed[fast], weights=w[fast] + 1e-12))
+        v_slow = float(np.average(speed[slow], weights=w[slow] + 1e-12))
+        if v_fast - v_slow < params.close_gait_speed_gain_mps:
+            return None
+    return pair
+
+
+def _close_by_speed(
+    cad: FloatArray,
+    w: FloatArray,
+    speed: FloatArray,
+    params: HmmParams,
+    *,
+    min_sd: float,
+) -> tuple[tuple[Gaussian, Gaussian], tuple[Gaussian, Gaussian]] | None:
+    ok = np.isfinite(speed) & (speed >= params.min_fit_speed_mps)
+    if w[ok].sum() < 60.0:
+        return None
+    xb, wb = _binned(speed[ok], w[ok])
+    q_lo, q_hi = _quantiles(xb, wb, (0.15, 0.9))
+    sd0 = params.speed_min_sd("footpod")
+    lo, hi, w_lo, w_hi = _two_cluster_fit(
+        xb, wb, Gaussian(q_lo, sd0), Gaussian(q_hi, sd0), prior_weight=0.0, min_sd=sd0
+    )
+    ashman_d = math.sqrt(2.0) * (hi.mean - lo.mean) / math.hypot(lo.sd, hi.sd)
+    if not (
+        hi.mean - lo.mean >= params.close_speed_gap_mps
+        and ashman_d >= params.close_gait_ashman_d
+        and hi.mean >= params.close_run_speed_mps
+        and min(w_lo, w_hi) >= max(30.0, 0.03 * float(w[ok].sum()))
+    ):
+        return None
+    is_hi = ok & (_logpdf(speed, hi) > _logpdf(speed, lo))
+    is_lo = ok & ~is_hi
+    c_fast = _weighted_gaussian(cad[is_hi], w[is_hi], Gaussian(0.0, min_sd), 0.0, min_sd)
+    c_slow = _weighted_gaussian(cad[is_lo], w[is_lo], Gaussian(0.0, min_sd), 0.0, min_sd)
+    if c_fast.mean < params.close_run_cadence_spm or c_fast.mean - c_slow.mean < (
+        params.close_cadence_step_spm
+    ):
+        return None
+    pooled = math.sqrt(0.5 * (c_slow.sd**2 + c_fast.sd**2))
+    v_pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
+    return (
+        (Gaussian(c_slow.mean, pooled), Gaussian(c_fast.mean, pooled)),
+        (Gaussian(lo.mean, v_pooled), Gaussian(hi.mean, v_pooled)),
+    )
 
 
 def _weighted_gaussian(
@@ -421,8 +686,9 @@ def _speed_per_gait(
         speed, weights * (1 - run_share), priors[0], params.prior_seconds, min_sd
     )
     run_v = _weighted_gaussian(speed, weights * run_share, priors[1], params.prior_seconds, min_sd)
-    if keep_apart and run_v.mean <= walk_v.mean + 0.2:
-        run_v = Gaussian(walk_v.mean + max(0.2, params.min_speed_gap_mps), run_v.sd)
+    apart = params.min_speed_apart_mps
+    if keep_apart and run_v.mean <= walk_v.mean + apart:
+        run_v = Gaussian(walk_v.mean + max(apart, params.min_speed_gap_mps), run_v.sd)
     pooled = math.sqrt(0.5 * (walk_v.sd**2 + run_v.sd**2))
     return Gaussian(walk_v.mean, pooled), Gaussian(run_v.mean, pooled)
 
@@ -451,19 +717,67 @@ def _smoothed(ev: Evidence, values: FloatArray, window_s: float) -> FloatArray:
     return np.where(cnt > 0, out, np.nan)
 
 
-def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> GaitModel:
+def _profile_pair(
+    walk: GaitStats | None, run: GaitStats | None, min_sd: float
+) -> tuple[Gaussian, Gaussian] | None:
+    """An athlete's walking and running clusters of one signal, when both are known."""
+    if walk is None or run is None or run.mean <= walk.mean:
+        return None
+    return (
+        Gaussian(walk.mean, math.hypot(walk.sd, min_sd)),
+        Gaussian(run.mean, math.hypot(run.sd, min_sd)),
+    )
+
+
+def _cadence_from_profile(
+    x: FloatArray,
+    w: FloatArray,
+    prior: tuple[Gaussian, Gaussian],
+    params: HmmParams,
+    *,
+    min_sd: float,
+) -> tuple[tuple[Gaussian, Gaussian], str]:
+    """Cadence clusters fitted with the athlete's own clusters as a strong prior."""
+    xb, wb = _binned(x, w)
+    lo, hi, w_lo, w_hi = _two_cluster_fit(
+        xb, wb, prior[0], prior[1], prior_weight=params.profile_prior_seconds, min_sd=min_sd
+    )
+    total = float(w.sum())
+    if min(w_lo, w_hi) >= max(10.0, 0.01 * total) and hi.mean - lo.mean >= (
+        params.close_cadence_gap_spm
+    ):
+        pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
+        return (Gaussian(lo.mean, pooled), Gaussian(hi.mean, pooled)), "both"
+    single = _one_cluster(xb, wb, min_sd)
+    if abs(single.mean - prior[1].mean) < abs(single.mean - prior[0].mean):
+        return (prior[0], single), "run"
+    return (single, prior[1]), "walk"
+
+
+def fit_gait_model(
+    ev: Evidence, params: HmmParams, weights: FloatArray, profile: GaitProfile | None = None
+) -> GaitModel:
     """Fit this activity's walking and running clusters.
 
     Cadence is fitted first when present (the strongest signal); the speed of
     each gait is then learned from the samples the cadence clusters assign.
-    Without cadence, the speed mixture is fitted directly.
+    Without cadence, the speed mixture is fitted directly. With an athlete's
+    ``profile``, their own walking and running cadence are the prior of the
+    cadence clusters (weighted as ``profile_prior_seconds`` of data), and
+    without cadence their own walking and running speed are the speed
+    clusters (widened by the speed's measurement noise).
     """
     notes: list[Text] = []
     gps = ev.speed_source == "positions"
-    stop_speed_sd = params.stop_speed_mps * (2.0 if gps else 1.0)
-    speed_min_sd = 0.25 if gps else 0.12
-    prior_walk_v = Gaussian(params.walk_speed_mps, 0.3 if gps else 0.2)
-    prior_run_v = Gaussian(params.run_speed_mps, 0.5 if gps else 0.35)
+    stop_speed_sd = params.stop_speed_mps * (params.positions_stop_speed_factor if gps else 1.0)
+    speed_min_sd = params.speed_min_sd(ev.speed_source)
+    prior_walk_v = Gaussian(
+        params.walk_speed_mps,
+        params.positions_walk_speed_sd_mps if gps else params.walk_speed_sd_mps,
+    )
+    prior_run_v = Gaussian(
+        params.run_speed_mps, params.positions_run_speed_sd_mps if gps else params.run_speed_sd_mps
+    )
     active = ~ev.paused
     cad = ev.cadence_spm
     cad_ok = active & np.isfinite(cad) & (cad >= params.stop_cadence_spm)
@@ -473,16 +787,19 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
     gaits = "both"
     fitted_from = "none"
     run_share = np.zeros(len(ev))
-    if cad_ok.sum() >= 5:
-        cadence_pair, gaits = _fit_gaits(
-            cad[cad_ok],
-            weights[cad_ok],
-            Gaussian(params.walk_cadence_spm, 8.0),
-            Gaussian(params.run_cadence_spm, 8.0),
-            cut=params.cadence_cut_spm,
-            min_gap=params.min_cadence_gap_spm,
-            min_sd=3.0,
-            prior_seconds=params.prior_seconds,
+    cadence_prior = (
+        _profile_pair(profile.walk_cadence_spm, profile.run_cadence_spm, params.cadence_min_sd_spm)
+        if profile
+        else None
+    )
+    speed_prior = (
+        _profile_pair(profile.walk_speed_mps, profile.run_speed_mps, speed_min_sd)
+        if profile
+        else None
+    )
+    if cad_ok.sum() >= params.min_fit_samples and cadence_prior is not None:
+        cadence_pair, gaits = _cadence_from_profile(
+            cad[cad_ok], weights[cad_ok], cadence_prior, params, min_sd=params.cadence_min_sd_spm
         )
         fitted_from = "cadence"
         lo, hi = cadence_pair
@@ -495,11 +812,60 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
                 speed[v_ok],
                 weights[v_ok],
                 run_share[v_ok],
+                speed_prior or (prior_walk_v, prior_run_v),
+                params=params,
+                min_sd=speed_min_sd,
+            )
+    elif cad_ok.sum() >= params.min_fit_samples:
+        cadence_pair, gaits = _fit_gaits(
+            cad[cad_ok],
+            weights[cad_ok],
+            Gaussian(params.walk_cadence_spm, params.cadence_sd_spm),
+            Gaussian(params.run_cadence_spm, params.cadence_sd_spm),
+            cut=params.cadence_cut_spm,
+            min_gap=params.min_cadence_gap_spm,
+            min_sd=params.cadence_min_sd_spm,
+            prior_seconds=params.prior_seconds,
+            min_ashman_d=params.min_cadence_ashman_d,
+            min_share=params.min_cadence_share,
+            min_gait_s=params.min_gait_s,
+        )
+        steady = cad_ok & _steady(
+            ev, cad, params.steady_cadence_tolerance_spm, params.max_sample_weight_s
+        )
+        close_gaits = gaits != "both" or (
+            cadence_pair[1].mean - cadence_pair[0].mean < params.min_cadence_gap_spm
+        )
+        if close_gaits and steady.sum() >= params.min_fit_samples:
+            close = _close_cadence_pair(
+                cad[steady],
+                weights[steady],
+                speed[steady],
+                params,
+                min_sd=params.cadence_min_sd_spm,
+                use_speed=ev.speed_source in ("footpod", "gps"),
+            )
+            if close is not None:
+                (cadence_pair, speed_pair), gaits = close, "both"
+        fitted_from = "cadence"
+        lo, hi = cadence_pair
+        lw = _logpdf(cad[cad_ok], lo)
+        lr = _logpdf(cad[cad_ok], hi)
+        run_share[cad_ok] = 1.0 / (1.0 + np.exp(np.clip(lw - lr, -50, 50)))
+        if ev.speed_source != "none" and speed_pair is None:
+            v_ok = cad_ok & np.isfinite(speed)
+            speed_pair = _speed_per_gait(
+                speed[v_ok],
+                weights[v_ok],
+                run_share[v_ok],
                 (prior_walk_v, prior_run_v),
                 params=params,
                 min_sd=speed_min_sd,
             )
-    elif ev.speed_source != "none" and np.isfinite(ev.rsc_running[active]).sum() >= 10:
+    elif (
+        ev.speed_source != "none"
+        and np.isfinite(ev.rsc_running[active]).sum() >= params.min_evidence_samples
+    ):
         # the footpod says which gait it sees: learn each gait's speed from it
         bit_ok = active & np.isfinite(ev.rsc_running) & np.isfinite(speed)
         run_share[bit_ok] = ev.rsc_running[bit_ok]
@@ -513,10 +879,19 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
             keep_apart=False,
         )
         fitted_from = "footpod running bit"
+    elif ev.speed_source != "none" and speed_prior is not None:
+        # the athlete's own speeds: no mixture to fit, no gap to judge
+        speed_pair = speed_prior
+        fitted_from = "profile"
+        v_ok = active & np.isfinite(speed)
+        lo, hi = speed_pair
+        run_share[v_ok] = 1.0 / (
+            1.0 + np.exp(np.clip(_logpdf(speed[v_ok], lo) - _logpdf(speed[v_ok], hi), -50, 50))
+        )
     elif ev.speed_source != "none":
         smooth = _smoothed(ev, speed, params.speed_fit_window_s)
-        v_ok = active & np.isfinite(smooth) & (smooth >= 0.7)
-        if v_ok.sum() >= 5:
+        v_ok = active & np.isfinite(smooth) & (smooth >= params.min_fit_speed_mps)
+        if v_ok.sum() >= params.min_fit_samples:
             speed_pair, gaits = _fit_gaits(
                 smooth[v_ok],
                 weights[v_ok],
@@ -527,7 +902,8 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
                 min_sd=speed_min_sd,
                 prior_seconds=params.prior_seconds,
                 min_ashman_d=params.min_speed_ashman_d,
-                min_share=0.05,
+                min_share=params.min_speed_share,
+                min_gait_s=params.min_gait_s,
             )
             fitted_from = "speed"
             lo, hi = speed_pair
@@ -541,21 +917,29 @@ def fit_gait_model(ev: Evidence, params: HmmParams, weights: FloatArray) -> Gait
         notes.append(ONLY_WALKING if gaits == "walk" else ONLY_RUNNING)
 
     heart: tuple[Gaussian, Gaussian, Gaussian] | None = None
-    if fitted_from != "none" and np.isfinite(ev.heart_rate_bpm).sum() >= 10:
+    if (
+        fitted_from != "none"
+        and np.isfinite(ev.heart_rate_bpm).sum() >= params.min_evidence_samples
+    ):
         hr = _lagged(ev, ev.heart_rate_bpm, params.heart_rate_lag_s)
         moving = (run_share > 0) | cad_ok
         walk_hr = _weighted_gaussian(
             hr,
             weights * (1 - run_share) * moving,
-            Gaussian(110.0, 15.0),
+            Gaussian(params.walk_heart_rate_bpm, params.heart_rate_sd_bpm),
             params.prior_seconds,
-            6.0,
+            params.heart_rate_min_sd_bpm,
         )
         run_hr = _weighted_gaussian(
-            hr, weights * run_share * moving, Gaussian(150.0, 15.0), params.prior_seconds, 6.0
+            hr,
+            weights * run_share * moving,
+            Gaussian(params.run_heart_rate_bpm, params.heart_rate_sd_bpm),
+            params.prior_seconds,
+            params.heart_rate_min_sd_bpm,
         )
-        if run_hr.mean > walk_hr.mean + 5.0:
-            heart = (Gaussian(walk_hr.mean - 5.0, walk_hr.sd + 5.0), walk_hr, run_hr)
+        gap = params.heart_rate_gap_bpm
+        if run_hr.mean > walk_hr.mean + gap:
+            heart = (Gaussian(walk_hr.mean - gap, walk_hr.sd + gap), walk_hr, run_hr)
     return GaitModel(
         cadence=cadence_pair,
         speed=speed_pair,
@@ -611,7 +995,7 @@ def hmm_evidence(
         # a cadence near zero may be a wrist dropout: it counts for less, and
         # nothing at all while the speed says the athlete is moving
         low = c < params.stop_cadence_spm
-        ev_c[low] *= 0.5
+        ev_c[low] *= params.low_cadence_factor
         dropout = low & (ev.speed_mps >= params.moving_speed_mps)
         ev_c[~ok | dropout] = 0.0
         cadence_used = ok & ~dropout
@@ -643,17 +1027,18 @@ def hmm_evidence(
         ll = np.zeros((n, 3))
         on = bit > 0.5
         off = bit <= 0.5
-        ll[on] = np.log([0.1, 0.1, 0.9])
-        ll[off] = np.log([0.45, 0.45, 0.1])
+        p = params.rsc_match_p
+        ll[on] = np.log([1.0 - p, 1.0 - p, p])
+        ll[off] = np.log([p / 2.0, p / 2.0, 1.0 - p])
         total += params.rsc_weight * _capped(ll, cap)
-    total += params.split_weight * _label_evidence(ev.split_label, 0.8)
-    total += params.lap_weight * _label_evidence(ev.lap_label, 0.6)
+    total += params.split_weight * _label_evidence(ev.split_label, params.split_match_p)
+    total += params.lap_weight * _label_evidence(ev.lap_label, params.lap_match_p)
     if model.heart_rate is not None:
         hr = _lagged(ev, ev.heart_rate_bpm, params.heart_rate_lag_s)
         ok = np.isfinite(hr)
         h = np.where(ok, hr, 0.0)
         ll = np.stack([_logpdf(h, g) for g in model.heart_rate], axis=1)
-        ev_h = _capped(ll, 2.0)
+        ev_h = _capped(ll, params.heart_rate_evidence_cap)
         ev_h[~ok] = 0.0
         total += params.heart_rate_weight * ev_h
     return total * weights[:, None]
@@ -676,7 +1061,9 @@ def unusable_stretches(ev: Evidence, bridge_s: float) -> BoolArray:
     return out
 
 
-def segment_hmm(ev: Evidence, params: HmmParams, blocked: BoolArray) -> HmmResult:
+def segment_hmm(
+    ev: Evidence, params: HmmParams, blocked: BoolArray, profile: GaitProfile | None = None
+) -> HmmResult:
     """Decode stop / walk / run for every sample.
 
     Parameters
@@ -688,13 +1075,16 @@ def segment_hmm(ev: Evidence, params: HmmParams, blocked: BoolArray) -> HmmResul
     blocked
         Samples the model must not use (paused, or inside a long data gap); the
         chain restarts freely after them. Their decoded state is meaningless.
+    profile
+        The athlete's gait profile, used as the prior of the gait clusters
+        (see :func:`fit_gait_model`).
 
     Returns
     -------
     HmmResult
     """
     weights = sample_weights(ev, params.max_sample_weight_s)
-    model = fit_gait_model(ev, params, weights)
+    model = fit_gait_model(ev, params, weights, profile)
     n = len(ev)
     base = params.cost_matrix()
     if n > 1:
@@ -788,20 +1178,20 @@ def _train_speed_gaits(
     spread (:func:`_shared_spread_mixture`) is then fitted to the unsmoothed
     moving speeds and decoded once. Both gaits are kept when the first fit found
     them, or when the decoded faster bouts clearly stand out: see
-    ``min_speed_contrast_mps`` and ``min_gain_per_switch`` of :class:`HmmParams`
-    (and at least 30 s of them).
+    ``min_speed_contrast_mps``, ``min_gain_per_switch`` and ``min_run_s`` of
+    :class:`HmmParams`.
     """
     speed = ev.speed_mps
-    moving = ~blocked & np.isfinite(speed) & (speed >= 0.7)
-    if moving.sum() < 10 or model.speed is None:
+    moving = ~blocked & np.isfinite(speed) & (speed >= params.min_fit_speed_mps)
+    if moving.sum() < params.min_evidence_samples or model.speed is None:
         return model
-    min_sd = 0.25 if ev.speed_source == "positions" else 0.12
+    min_sd = params.speed_min_sd(ev.speed_source)
     if model.gaits_seen == "both":
         walk, run = model.speed
     else:
         walk, run = _shared_spread_mixture(speed[moving], weights[moving], min_sd)
     trial = GaitModel(None, (walk, run), model.stop_speed_sd, None, "both", "speed", [])
-    for _ in range(3):
+    for _ in range(max(1, round(params.speed_training_rounds))):
         evidence = hmm_evidence(ev, trial, params, weights)
         evidence[blocked] = 0.0
         states = viterbi_decode(evidence, cost, with_margin=False).states
@@ -823,12 +1213,16 @@ def _train_speed_gaits(
     single = _weighted_gaussian(speed[both_gaits], weights[both_gaits], walk, 0.0, min_sd)
     two = np.where(states == RUN, _logpdf(speed, run), _logpdf(speed, walk))
     gain = float(np.sum((weights * (two - _logpdf(speed, single)))[both_gaits]))
-    gain /= GPS_ERROR_CORRELATION_S if ev.speed_source == "positions" else 2.0
+    gain /= (
+        params.positions_error_correlation_s
+        if ev.speed_source == "positions"
+        else params.speed_error_correlation_s
+    )
     switches = int(np.count_nonzero(np.diff(states[both_gaits]) != 0))
     plausible = (
         run.mean - walk.mean >= params.min_speed_contrast_mps
         and gain / max(switches, 1) >= params.min_gain_per_switch
-        and run_time >= 30.0
+        and run_time >= params.min_run_s
     )
     if model.gaits_seen == "both" or plausible:
         return GaitModel(

@@ -165,6 +165,7 @@ _ORIGINS: dict[str, Message] = {
     "cadence": msg("learned from the cadence clusters"),
     "footpod running bit": msg("learned from the footpod's running bit"),
     "speed": msg("fitted to this activity"),
+    "profile": msg("taken from the athlete's gait profile"),
 }
 
 

@@ -50,6 +50,14 @@ rewritten to the one form of :mod:`stridecheck.store.times`
 (``YYYY-MM-DDTHH:MM:SS.fffffffff+00:00``): older versions wrote whole seconds
 as ``...:24+00:00`` and fractions as ``...:24.500000+00:00`` in one column.
 This migration is Python (a callable), not SQL: it parses each text as ISO 8601.
+
+Gait profiles
+-------------
+``gait_profiles``: each athlete's gait profiles
+(:class:`stridecheck.segment.profile.GaitProfile`), one row per version
+(``version`` from 1, the newest is the one in use), the profile as JSON and
+the SHA-256 of the activities it was learnt from (``sessions_json``), so a
+result can be traced to the sessions behind its prior.
 """
 
 from __future__ import annotations
@@ -163,6 +171,18 @@ ALTER TABLE session_notes ADD COLUMN clearance INTEGER NOT NULL DEFAULT 0
 """
 
 
+_GAIT_PROFILES = """
+CREATE TABLE IF NOT EXISTS gait_profiles (
+    athlete_id     INTEGER NOT NULL REFERENCES athletes(id) ON DELETE CASCADE,
+    version        INTEGER NOT NULL CHECK (version >= 1),
+    profile_json   TEXT NOT NULL,
+    sessions_json  TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    PRIMARY KEY (athlete_id, version)
+);
+"""
+
+
 def _one_time_text(conn: sqlite3.Connection) -> None:
     """Rewrite every stored instant to the one text form (see module docs)."""
     columns = (("intervals", "start"), ("intervals", "end"), ("activities", "start_time"))
@@ -192,7 +212,13 @@ def _one_text_or_same(text: str) -> str:
 #: One migration: an SQL script, or a function of the connection (run in the transaction).
 Migration = str | Callable[[sqlite3.Connection], None]
 #: The migrations, in order; migration ``n`` (1-based) produces ``user_version = n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _NOTE_CLEARANCE, _one_time_text)
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1,
+    _V2,
+    _NOTE_CLEARANCE,
+    _one_time_text,
+    _GAIT_PROFILES,
+)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -25,6 +25,7 @@ from stridecheck.activity import Activity
 from stridecheck.errors import InputError
 from stridecheck.programs import Program, dumps_program, loads_program
 from stridecheck.segment.intervals import INTERVAL_COLUMNS
+from stridecheck.segment.profile import GaitProfile
 from stridecheck.store.codec import activity_from_blobs
 from stridecheck.store.db import connect, resolve_db_path, transaction
 from stridecheck.store.migrations import migrate
@@ -203,9 +204,19 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, db: str | os.PathLike[str] | None = None) -> Store:
-        """Open (creating and migrating as needed) the store at ``db`` or the default path."""
+    def open(cls, db: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
+        """Open (creating and migrating as needed) the store at ``db`` or the default path.
+
+        With ``create=False`` (what only reads) a missing store is an
+        :class:`InputError` instead of a new empty file.
+        """
         path = resolve_db_path(db)
+        if not create and not path.exists():
+            raise InputError(
+                path,
+                "no store here yet; 'stridecheck import FILES --athlete NAME' creates it "
+                "(or give --db / $STRIDECHECK_DB)",
+            )
         conn = connect(path)
         try:
             migrate(conn, str(path))
@@ -351,6 +362,15 @@ class Store:
         """True when an activity with this content hash is stored."""
         row = self.conn.execute("SELECT 1 FROM activities WHERE sha256 = ?", (sha256,)).fetchone()
         return row is not None
+
+    def activity_owner(self, sha256: str) -> str | None:
+        """The athlete an activity with this content hash is stored for (name), or ``None``."""
+        row = self.conn.execute(
+            "SELECT a.name FROM activities AS x JOIN athletes AS a ON a.id = x.athlete_id "
+            "WHERE x.sha256 = ?",
+            (sha256,),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def add_activity(
         self,
@@ -544,6 +564,85 @@ class Store:
             (enrolment.id, enrolment.program_sha256),
         )
         return {int(r[0]): json.loads(r[1]) for r in rows}
+
+    # -- gait profiles --------------------------------------------------------------
+
+    def put_gait_profile(self, athlete_name: str, profile: GaitProfile) -> GaitProfile:
+        """Store a new version of an athlete's gait profile; return it as stored.
+
+        The version is the next one for the athlete (1 for the first), whatever
+        ``profile.version`` says; the profile keeps the athlete's name and the
+        sessions (activity SHA-256) it was learnt from.
+
+        Raises
+        ------
+        InputError
+            For an unknown athlete.
+        """
+        athlete = self.athlete(athlete_name)
+        with transaction(self.conn):
+            row = self.conn.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM gait_profiles WHERE athlete_id = ?",
+                (athlete.id,),
+            ).fetchone()
+            version = int(row[0]) + 1
+            stored = GaitProfile(
+                walk_cadence_spm=profile.walk_cadence_spm,
+                run_cadence_spm=profile.run_cadence_spm,
+                walk_speed_mps=profile.walk_speed_mps,
+                run_speed_mps=profile.run_speed_mps,
+                walk_heart_rate_bpm=profile.walk_heart_rate_bpm,
+                run_heart_rate_bpm=profile.run_heart_rate_bpm,
+                athlete=athlete.name,
+                version=version,
+                sessions=profile.sessions,
+            )
+            self.conn.execute(
+                "INSERT INTO gait_profiles (athlete_id, version, profile_json, sessions_json,"
+                " created_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    athlete.id,
+                    version,
+                    json.dumps(stored.to_dict(), sort_keys=True, allow_nan=False),
+                    json.dumps(list(stored.sessions)),
+                    _now(),
+                ),
+            )
+        return stored
+
+    def get_gait_profile(
+        self, athlete_name: str, version: int | None = None
+    ) -> GaitProfile | None:
+        """An athlete's gait profile: the newest, or ``version``; ``None`` when there is none.
+
+        Raises
+        ------
+        InputError
+            For an unknown athlete.
+        """
+        athlete = self.athlete(athlete_name)
+        if version is None:
+            row = self.conn.execute(
+                "SELECT profile_json FROM gait_profiles WHERE athlete_id = ?"
+                " ORDER BY version DESC LIMIT 1",
+                (athlete.id,),
+            ).fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT profile_json FROM gait_profiles WHERE athlete_id = ? AND version = ?",
+                (athlete.id, int(version)),
+            ).fetchone()
+        return None if row is None else GaitProfile.from_dict(json.loads(row[0]))
+
+    def gait_profile_versions(self, athlete_name: str) -> list[tuple[int, tuple[str, ...]]]:
+        """Every stored version of an athlete's profile with the sessions it came from."""
+        athlete = self.athlete(athlete_name)
+        rows = self.conn.execute(
+            "SELECT version, sessions_json FROM gait_profiles WHERE athlete_id = ?"
+            " ORDER BY version",
+            (athlete.id,),
+        )
+        return [(int(r[0]), tuple(json.loads(r[1]))) for r in rows]
 
     # -- notes ----------------------------------------------------------------------
 

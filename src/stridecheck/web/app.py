@@ -348,13 +348,15 @@ def _rejection_text(refused: Rejection, lang: Lang) -> str:
     """Why a file was refused, led by a sentence in the dashboard's language.
 
     The reader's own reason (English, technical: byte offsets, element names)
-    follows in parentheses.
+    follows in parentheses, except for a file of no known format, where it
+    would only say the lead again.
     """
     _ = lang.gettext
+    if refused.kind == "format":
+        return _("it is not a FIT, GPX or TCX file, nor one of those in .gz or .zip")
     leads = {
         "unsafe": _("it was refused as unsafe (%(detail)s)"),
         "container": _("the archive or compressed file cannot be used (%(detail)s)"),
-        "format": _("it is not a FIT, GPX or TCX file (%(detail)s)"),
         "empty": _("it holds no timed samples to analyse (%(detail)s)"),
         "unusable": _("it cannot be used as an activity (%(detail)s)"),
         "unreadable": _("it cannot be read (%(detail)s)"),

@@ -20,7 +20,15 @@ Mapping rules
   steps of both feet per minute. For every other sport (cycling, swimming,
   rowing, generic ...) the value is *not* a step rate and goes to an extra column
   ``cadence_rpm`` unchanged. The sport of a sample is that of the session it
-  falls in (multisport files change sport per session).
+  falls in (multisport files change sport per session). The sport comes from
+  the ``session`` messages, else from an early ``sport`` message (mesg 12,
+  which Garmin watches write at the start, so a file cut short still has it).
+  A file that names no sport at all is judged by its data
+  (:func:`foot_cadence_without_sport`): cadence whose cycle length (speed over
+  cycles per second) is that of a walking or running stride, or that comes
+  with a step length or a footpod's walking/running bit, is a foot cadence and
+  becomes ``cadence_spm``; otherwise it stays ``cadence_rpm``. Either way the
+  decision and its reason are in ``meta.warnings``.
 - ``timer_running`` follows ``event`` messages with ``event == "timer"``:
   ``start`` starts it, ``stop``, ``stop_all``, ``stop_disable`` and
   ``stop_disable_all`` stop it. A sample's flag is the timer state *from that
@@ -406,6 +414,9 @@ def activity_from_messages(
             samples["speed_mps"] = derive_speed(samples)
             samples = finalize_samples(samples)
             meta.speed_derived = True
+    if sport is None and sub_sport is None and "cadence_rpm" in samples.columns:
+        samples, note = foot_cadence_without_sport(samples)
+        warnings_.append(f"{_name(source_path)}: {note}")
     _fill_device(meta, file_id)
     meta.start_time = pd.Timestamp(samples.index[0]).to_pydatetime()
     meta.warnings = warnings_
@@ -722,6 +733,83 @@ def _cadence(
         columns["cadence_spm"] = np.where(steps, 2.0 * cadence, np.nan)
     if not steps.all():
         columns["cadence_rpm"] = np.where(steps, np.nan, cadence)
+
+
+#: Length of one cycle of a limb (one stride: two steps) when walking or
+#: running, as speed over cycles per second: walking strides are about
+#: 1.1-1.7 m, running strides 1.6-3.2 m; a crank turn of a bicycle covers
+#: 3-8 m. [m]
+FOOT_CYCLE_M: tuple[float, float] = (0.5, 3.3)
+#: Median moving speed above which the activity is not on foot. [m/s]
+MAX_FOOT_MEDIAN_SPEED_MPS = 6.0
+
+
+def foot_cadence_without_sport(samples: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Decide whether the cadence of a file that names no sport counts strides.
+
+    Parameters
+    ----------
+    samples
+        Samples with a ``cadence_rpm`` column (FIT ``cadence`` plus
+        ``fractional_cadence``, cycles of one limb per minute) and, where the
+        file has them, ``speed_mps``, ``stride_length_m`` and ``rsc_running``.
+
+    Returns
+    -------
+    samples, note
+        The samples, with ``cadence_rpm`` turned into ``cadence_spm`` (doubled:
+        steps of both feet) when the cadence is judged to be a foot cadence;
+        and a sentence saying what was decided and why, for ``meta.warnings``.
+
+    Notes
+    -----
+    A foot cadence when the file carries a step length or a footpod's
+    walking/running bit (only foot sensors write them), or when the median
+    cycle length while moving (``speed / (cadence / 60)``) lies in
+    :data:`FOOT_CYCLE_M` and the median moving speed is at most
+    :data:`MAX_FOOT_MEDIAN_SPEED_MPS`. Without speed or a foot sensor's field
+    nothing tells a stride from a crank turn, and the cadence stays
+    ``cadence_rpm``.
+    """
+    rpm = samples["cadence_rpm"].to_numpy(dtype=float)
+    moving = np.isfinite(rpm) & (rpm > 10.0)
+
+    def has(column: str) -> bool:
+        return column in samples.columns and bool(samples[column].notna().any())
+
+    foot: bool | None = None
+    if not moving.any():
+        return samples, "no sport named and no cadence while moving; cadence kept as cadence_rpm"
+    if has("stride_length_m") or has("rsc_running"):
+        foot = True
+        why = "the file carries a footpod's step length or walking/running bit"
+    elif has("speed_mps"):
+        speed = samples["speed_mps"].to_numpy(dtype=float)
+        ok = moving & np.isfinite(speed) & (speed > 0.3)
+        if ok.sum() >= 10:
+            cycle = float(np.median(speed[ok] / (rpm[ok] / 60.0)))
+            v = float(np.median(speed[ok]))
+            foot = FOOT_CYCLE_M[0] <= cycle <= FOOT_CYCLE_M[1] and v <= MAX_FOOT_MEDIAN_SPEED_MPS
+            why = (
+                f"its median cycle length is {cycle:.2f} m at {v:.2f} m/s "
+                f"({'a walking or running stride' if foot else 'not a stride'})"
+            )
+    if foot is None:
+        return samples, (
+            "no sport named and nothing tells strides from crank turns (no speed or "
+            "footpod); cadence kept as cadence_rpm"
+        )
+    if not foot:
+        return samples, f"no sport named; cadence kept as cadence_rpm: {why}"
+    out = samples.copy()
+    spm = 2.0 * out.pop("cadence_rpm").to_numpy(dtype=float)
+    if "cadence_spm" in out.columns:
+        out["cadence_spm"] = np.where(np.isfinite(out["cadence_spm"]), out["cadence_spm"], spm)
+    else:
+        out["cadence_spm"] = spm
+    return finalize_samples(out), (
+        f"no sport named; cadence read as steps of a foot activity (cadence_spm): {why}"
+    )
 
 
 def _timer_running(sample_ns: np.ndarray, events: _Rows) -> np.ndarray:

@@ -1,0 +1,270 @@
+"""Does compliance ever accuse falsely? Step verdicts against simulated truth, over a population.
+
+People are drawn from published ranges (:mod:`stridecheck.simulate.population`);
+each does their plan in their own way (as prescribed, or one of the
+deviations), recorded with their own device and file variant. Every session
+is scored twice against the plan, through the real reader and segmenter:
+without a gait profile, and with one learnt (:func:`learn_profile`) from three
+earlier sessions of the same person (as prescribed, other seeds). The truth is
+the same plan scored on the simulator's true intervals.
+
+Per prescribed step:
+
+- **false accusation**: truly ``done``, verdict ``short``, ``wrong_kind``,
+  ``missed`` or ``not_reached``;
+- **false credit**: truly not ``done``, verdict ``done``;
+- **uncertain**: verdict ``uncertain``;
+- **calibration** of ``p_done``: expected calibration error over ten bins.
+
+Per session: the category (``completed`` / ``partial`` / ``not_completed``)
+against the truth's. Rates are per person, then summarised per stratum as the
+mean, the 90th percentile (the worse tail: 10 % of people fare worse) and the
+worst. Strata: cadence (any set-up with step cadence) vs GPS only (speed from
+positions, no cadence) vs other; gait type; sensor set-up; recording mode;
+deviation; and, for GPS only, the overlap of the person's gaits
+(``d' = (run - walk speed) / GPS speed noise`` bands).
+
+Usage::
+
+    python benchmarks/compliance_honesty.py [--people 300] [--seed 7] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from stridecheck.compliance import comply
+from stridecheck.compliance.profile_learning import learn_profile
+from stridecheck.segment import segment
+from stridecheck.segment.profile import GaitProfile
+from stridecheck.simulate.population import Person, draw_population, simulate_person
+
+#: Verdicts that accuse a step of not having been done.
+ACCUSING = frozenset({"short", "wrong_kind", "missed", "not_reached"})
+#: Earlier sessions a profile is learnt from.
+HISTORY = 3
+
+
+@dataclasses.dataclass
+class Outcome:
+    """One person's scored session, with and without a profile."""
+
+    strata: dict[str, str]
+    done_steps: int
+    not_done_steps: int
+    steps: int
+    #: per mode ("without", "with"): counts and the (p_done, truly done) pairs
+    false_accusations: dict[str, int]
+    false_credits: dict[str, int]
+    uncertain: dict[str, int]
+    category_right: dict[str, bool]
+    calibration: dict[str, list[tuple[float, bool]]]
+    seconds: float
+
+
+def _signal_stratum(person: Person) -> str:
+    if person.sensors in ("watch", "wrist_dropouts", "watch_footpod", "treadmill_footpod"):
+        return "cadence"
+    if person.sensors in ("phone_gpx", "gps_hr"):
+        return "gps_only"
+    return "other"
+
+
+def _overlap_band(person: Person) -> str:
+    gap = person.athlete.run_speed_mps - person.athlete.walk_speed_mps
+    if gap < 0.5:
+        return "speed gap < 0.5 m/s"
+    if gap < 0.8:
+        return "speed gap 0.5-0.8 m/s"
+    return "speed gap >= 0.8 m/s"
+
+
+def _history_profile(person: Person) -> GaitProfile:
+    sessions = []
+    for k in range(HISTORY):
+        earlier = dataclasses.replace(
+            person, deviation="as_prescribed", seed=person.seed + 7919 * (k + 1)
+        )
+        sim = simulate_person(earlier)
+        sessions.append((sim.activity, segment(sim.activity), f"h{k}"))
+    return learn_profile(sessions, athlete=person.person_id)
+
+
+def score_person(person: Person) -> Outcome:
+    """Simulate one person's session and score it without and with their profile."""
+    warnings.simplefilter("ignore")
+    started = time.perf_counter()
+    sim = simulate_person(person)
+    plan = person.plan
+    truth = comply(sim.truth_intervals, plan)
+    truly_done = [s.verdict == "done" for s in truth.steps]
+    seg = segment(sim.activity)
+    profile = _history_profile(person)
+    fa: dict[str, int] = {}
+    fc: dict[str, int] = {}
+    unc: dict[str, int] = {}
+    right: dict[str, bool] = {}
+    cal: dict[str, list[tuple[float, bool]]] = {}
+    for mode, prof in (("without", None), ("with", profile)):
+        result = comply(sim.activity, plan, segmentation=seg, profile=prof)
+        verdicts = [s.verdict for s in result.steps]
+        fa[mode] = sum(1 for v, d in zip(verdicts, truly_done, strict=True) if d and v in ACCUSING)
+        fc[mode] = sum(
+            1 for v, d in zip(verdicts, truly_done, strict=True) if not d and v == "done"
+        )
+        unc[mode] = sum(1 for v in verdicts if v == "uncertain")
+        right[mode] = result.category == truth.category
+        cal[mode] = [
+            (float(s.p_done), d)
+            for s, d in zip(result.steps, truly_done, strict=True)
+            if s.p_done is not None
+        ]
+    strata = {
+        "signal": _signal_stratum(person),
+        **person.strata(),
+    }
+    if strata["signal"] == "gps_only":
+        strata["gait overlap (GPS only)"] = _overlap_band(person)
+    return Outcome(
+        strata=strata,
+        done_steps=sum(truly_done),
+        not_done_steps=len(truly_done) - sum(truly_done),
+        steps=len(truly_done),
+        false_accusations=fa,
+        false_credits=fc,
+        uncertain=unc,
+        category_right=right,
+        calibration=cal,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def expected_calibration_error(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> float:
+    """Mean |p - observed share| over equal-width bins of p, weighted by their counts."""
+    if not pairs:
+        return float("nan")
+    p = np.array([a for a, _ in pairs])
+    y = np.array([float(b) for _, b in pairs])
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        chosen = which == b
+        if chosen.any():
+            total += chosen.sum() * abs(p[chosen].mean() - y[chosen].mean())
+    return float(total / len(p))
+
+
+def _rate(num: int, den: int) -> float:
+    return num / den if den else float("nan")
+
+
+def _summary(values: list[float], worse_high: bool) -> tuple[float, float, float]:
+    v = np.array([x for x in values if math.isfinite(x)])
+    if len(v) == 0:
+        return (float("nan"),) * 3
+    if worse_high:
+        return float(v.mean()), float(np.quantile(v, 0.9)), float(v.max())
+    return float(v.mean()), float(np.quantile(v, 0.1)), float(v.min())
+
+
+def _pct(x: float) -> str:
+    return "-" if not math.isfinite(x) else f"{100 * x:5.1f}"
+
+
+def report(outcomes: list[Outcome], strata_keys: Sequence[str]) -> str:
+    """The benchmark's tables as text."""
+    lines: list[str] = []
+    for mode in ("without", "with"):
+        lines.append(f"\n=== {mode} profile ===")
+        pooled_fa = sum(o.false_accusations[mode] for o in outcomes)
+        pooled_done = sum(o.done_steps for o in outcomes)
+        pooled_fc = sum(o.false_credits[mode] for o in outcomes)
+        pooled_not = sum(o.not_done_steps for o in outcomes)
+        pooled_unc = sum(o.uncertain[mode] for o in outcomes)
+        pooled_steps = sum(o.steps for o in outcomes)
+        cal = [pair for o in outcomes for pair in o.calibration[mode]]
+        lines.append(
+            f"all {len(outcomes)} people, {pooled_steps} steps: false accusations "
+            f"{_pct(_rate(pooled_fa, pooled_done))} % of done steps, false credit "
+            f"{_pct(_rate(pooled_fc, pooled_not))} % of steps not done, uncertain "
+            f"{_pct(_rate(pooled_unc, pooled_steps))} % of steps, category right "
+            f"{_pct(float(np.mean([o.category_right[mode] for o in outcomes])))} % of sessions, "
+            f"p_done ECE {expected_calibration_error(cal):.3f}"
+        )
+        header = (
+            f"{'stratum':<34} {'n':>4} | {'false acc. % mean/p90/worst':>27} | "
+            f"{'false credit % mean/p90/worst':>29} | {'uncertain % mean/p90/worst':>26} | "
+            f"{'category right %':>16} | {'ECE':>5}"
+        )
+        for key in strata_keys:
+            groups: dict[str, list[Outcome]] = defaultdict(list)
+            for o in outcomes:
+                if key in o.strata:
+                    groups[o.strata[key]].append(o)
+            if not groups:
+                continue
+            lines.append(f"\n-- by {key}")
+            lines.append(header)
+            for name in sorted(groups):
+                group = groups[name]
+                fa = _summary(
+                    [_rate(o.false_accusations[mode], o.done_steps) for o in group], True
+                )
+                fc = _summary(
+                    [_rate(o.false_credits[mode], o.not_done_steps) for o in group], True
+                )
+                un = _summary([_rate(o.uncertain[mode], o.steps) for o in group], True)
+                cat = float(np.mean([o.category_right[mode] for o in group]))
+                ece = expected_calibration_error([p for o in group for p in o.calibration[mode]])
+                lines.append(
+                    f"{name:<34} {len(group):>4} | {_pct(fa[0])} {_pct(fa[1])} {_pct(fa[2])}"
+                    f"       | {_pct(fc[0])} {_pct(fc[1])} {_pct(fc[2])}         | "
+                    f"{_pct(un[0])} {_pct(un[1])} {_pct(un[2])}      | {_pct(cat):>16} | "
+                    f"{ece:5.3f}"
+                )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    people = draw_population(args.people, seed=args.seed)
+    started = time.perf_counter()
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            outcomes = list(pool.map(score_person, people, chunksize=4))
+    else:
+        outcomes = [score_person(p) for p in people]
+    keys: list[Any] = [
+        "signal",
+        "gait_type",
+        "sensors",
+        "recording",
+        "deviation",
+        "plan",
+        "gait overlap (GPS only)",
+    ]
+    print(report(outcomes, keys))
+    print(
+        f"\n{len(outcomes)} people in {time.perf_counter() - started:.0f} s "
+        f"(seed {args.seed}, {HISTORY} earlier sessions per profile)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

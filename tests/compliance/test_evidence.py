@@ -1,0 +1,223 @@
+"""Step evidence: p_done, the 'uncertain' verdict and reasons that never accuse falsely."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from stridecheck import read
+from stridecheck.compliance import VERDICTS, comply
+from stridecheck.compliance.evidence import (
+    EvidenceModel,
+    EvidenceParams,
+    SignalModel,
+    evidence_model,
+    step_evidence,
+)
+from stridecheck.programs import load_program
+from stridecheck.segment import segment
+from stridecheck.simulate import simulate_session
+
+from .helpers import session
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+def _quiet_segment(activity):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return segment(activity)
+
+
+@pytest.fixture(scope="module")
+def slow_jogger_gpx():
+    """The demo's slow jogger on a phone (GPX): every run was done (truth file)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        activity = read(SAMPLE / "athlete_b" / "W1S2.gpx")
+    program = load_program(SAMPLE / "program.toml")
+    return activity, program.session("W1S2")
+
+
+def test_verdicts_extended_not_broken():
+    assert VERDICTS[:5] == ("done", "short", "wrong_kind", "missed", "not_reached")
+    assert "uncertain" in VERDICTS
+
+
+def test_sample_slow_jogger_is_not_accused(slow_jogger_gpx):
+    activity, sess = slow_jogger_gpx
+    result = comply(activity, sess)
+    runs = [s for s in result.steps if s.kind == "run"]
+    # the truth file says every run was done: none may be called walked, short or missed
+    assert all(s.verdict in ("done", "uncertain") for s in runs)
+    assert not any("walked instead" in r for r in result.reasons)
+    assert result.uncertain_steps >= 1
+    assert any("cannot be confirmed from GPS alone" in r for r in result.reasons)
+    assert result.score_low <= result.score <= result.score_high
+    for step in result.steps:
+        assert step.p_done is not None and 0.0 <= step.p_done <= 1.0
+        if step.verdict == "uncertain":
+            assert step.evidence_limit is not None
+
+
+def test_sample_reasons_in_german(slow_jogger_gpx):
+    activity, sess = slow_jogger_gpx
+    result = comply(activity, sess)
+    german = result.reasons_for("de")
+    assert any("nicht zu bestätigen" in r for r in german)
+    assert not any("gegangen statt gelaufen" in r for r in german)
+
+
+def test_json_document_gains_the_new_keys(slow_jogger_gpx):
+    activity, sess = slow_jogger_gpx
+    doc = json.loads(json.dumps(comply(activity, sess).to_dict(), allow_nan=False))
+    for key in ("score", "category", "run_compliance_pct", "walk_compliance_pct", "steps"):
+        assert key in doc
+    assert doc["uncertain_steps"] == doc["verdicts"]["uncertain"] >= 1
+    assert doc["score_low"] <= doc["score"] <= doc["score_high"]
+    assert doc["evidence"]["gps_only"] is True
+    assert all("p_done" in step for step in doc["steps"])
+    assert "p_done" in doc["methods_text"]
+
+
+def test_cadence_session_done_is_confident():
+    plan = session("asteroid-12wk:W1S1")
+    sim = simulate_session(plan.to_plan(), sensors="watch", random_state=3)
+    result = comply(_quiet_segment(sim.activity), plan)
+    # scored from a Segmentation without the activity: no evidence, as before
+    assert all(s.p_done is None for s in result.steps)
+    result = comply(sim.activity, plan)
+    assert result.uncertain_steps == 0
+    assert all(s.verdict == "done" for s in result.steps)
+    assert all(s.p_done is not None and s.p_done >= 0.9 for s in result.steps)
+    assert result.score_low == result.score_high == result.score
+
+
+@pytest.mark.parametrize("deviation", ["skipped_runs", "walked_everything"])
+def test_cadence_still_finds_walked_runs(deviation):
+    plan = session("couch-to-5k:W1S1")
+    sim = simulate_session(
+        plan.to_plan(), sensors="watch", deviations=(deviation,), random_state=2
+    )
+    truth = comply(sim.truth_intervals, plan)
+    result = comply(sim.activity, plan)
+    walked = [t.index for t in truth.steps if t.verdict == "wrong_kind"]
+    assert walked
+    got = {s.index: s for s in result.steps}
+    for index in walked:
+        assert got[index].verdict == "wrong_kind"
+        assert got[index].p_done is not None and got[index].p_done <= 0.1
+    assert result.uncertain_steps == 0
+
+
+def test_truth_intervals_are_certain():
+    plan = session("asteroid-12wk:W1S1")
+    sim = simulate_session(plan.to_plan(), deviations=("skipped_runs",), random_state=1)
+    result = comply(sim.truth_intervals, plan)
+    assert result.uncertain_steps == 0
+    assert result.evidence is None
+    assert all(s.p_done is None for s in result.steps)
+
+
+def test_signal_model_log_ratio():
+    model = SignalModel("speed", 1.4, 0.3, 2.4, 0.3, 2.0, 1.0, "activity")
+    values = np.array([0.0, 1.4, 1.9, 2.4, 5.0, np.nan])
+    ratio = model.log_ratio(values, cap=3.0)
+    # beyond a gait's centre counts as that gait: capped, symmetric, NaN says nothing
+    assert ratio[0] == ratio[1] == -3.0
+    assert ratio[3] == ratio[4] == 3.0
+    assert ratio[2] == pytest.approx(0.0)
+    assert ratio[5] == 0.0
+    assert model.separation == pytest.approx(1.0)
+    assert model.d_prime == pytest.approx(1.0 / 0.3)
+
+
+def _model(anchored: bool) -> EvidenceModel:
+    return evidence_model(
+        has_cadence=anchored,
+        has_speed=True,
+        has_heart_rate=False,
+        from_positions=not anchored,
+        params=EvidenceParams(),
+    )
+
+
+def test_gps_alone_never_accuses():
+    model = _model(anchored=False)
+    assert model.gps_only and not model.anchored
+    found = step_evidence(
+        kind="run",
+        segmented_done=False,
+        in_kind_s=0.0,
+        other_s=15.0,
+        stop_s=0.0,
+        unknown_s=0.0,
+        prescribed_s=15.0,
+        log_ratio_in_kind=0.0,
+        log_ratio_other=-40.0,
+        model=model,
+        done_share=0.8,
+        params=EvidenceParams(),
+    )
+    assert 0.1 < found.p_done < 0.9
+    assert found.limit == "gps"
+
+
+def test_standing_still_cannot_be_done():
+    model = evidence_model(
+        has_cadence=True, has_speed=True, has_heart_rate=False, from_positions=False
+    )
+    found = step_evidence(
+        kind="walk",
+        segmented_done=False,
+        in_kind_s=10.0,
+        other_s=0.0,
+        stop_s=35.0,
+        unknown_s=0.0,
+        prescribed_s=45.0,
+        log_ratio_in_kind=0.0,
+        log_ratio_other=0.0,
+        model=model,
+        done_share=0.8,
+        params=EvidenceParams(),
+    )
+    assert found.p_done == 0.0
+    assert math.isinf(found.log_ratio)
+
+
+def test_evidence_params_are_checked():
+    with pytest.raises(ValueError, match="prior_done"):
+        EvidenceParams(prior_done=1.0)
+    with pytest.raises(ValueError, match="confident"):
+        EvidenceParams(confident=0.4)
+
+
+def test_analyze_json_on_the_sample():
+    from stridecheck.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "analyze",
+            str(SAMPLE / "athlete_b" / "W1S2.gpx"),
+            "--program",
+            str(SAMPLE / "program.toml"),
+            "--session",
+            "W1S2",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    comp = doc["compliance"]
+    assert comp["uncertain_steps"] >= 1
+    assert {"score_low", "score_high"} <= set(comp)
+    assert all(step["verdict"] in VERDICTS for step in comp["steps"])
+    assert not any("walked instead" in r for r in comp["reasons"])
