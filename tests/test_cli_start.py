@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -182,6 +183,30 @@ def test_unknown_command_suggests_the_close_one() -> None:
     result = CliRunner().invoke(app, ["infoo"])
     assert result.exit_code == 2
     assert "Did you mean 'info'?" in result.output
+
+
+def test_verbose_shows_what_is_done(activity_files: dict[str, object], tmp_path: Path) -> None:
+    import logging
+
+    runner = CliRunner()
+    fit = str(activity_files["fit"])
+    db = str(tmp_path / "v.db")
+    try:
+        quiet = runner.invoke(app, ["import", fit, "-a", "ana", "--db", db])
+        assert quiet.exit_code == 0 and quiet.stderr == ""
+        again = runner.invoke(app, ["-v", "import", fit, "-a", "bo", "--db", db])
+        assert again.exit_code == 0
+        assert (
+            f"stridecheck: INFO: stridecheck.importer: {fit}: duplicate, already stored for 'ana'"
+            in again.stderr
+        )
+        debug = runner.invoke(app, ["-vv", "info", fit])
+        assert debug.exit_code == 0
+        assert f"stridecheck: DEBUG: stridecheck.io: {fit}: fit, " in debug.stderr
+        silent = runner.invoke(app, ["-q", "import", fit, "-a", "bo", "--db", db])
+        assert "INFO" not in silent.stderr and "DEBUG" not in silent.stderr
+    finally:
+        logging.getLogger("stridecheck").setLevel(logging.NOTSET)
 
 
 def test_verbose_and_quiet_set_the_log_level() -> None:

@@ -95,3 +95,14 @@ def test_default_folder_is_versioned_in_the_user_data_dir(
     assert folder.name == stridecheck.__version__
     assert folder.parent.name == "sample_data"
     assert "stridecheck" in folder.parts
+
+
+def test_committed_sample_data_is_what_the_generator_writes(
+    installed_demo: tuple[object, Path, Path], sample_data_dir: Path
+) -> None:
+    """make demo (the committed sample_data/) and an installed demo see the same files."""
+    _, data, _ = installed_demo
+    generated, committed = _files(data), _files(sample_data_dir)
+    assert sorted(generated) == sorted(committed)
+    stale = [name for name in committed if generated[name] != committed[name]]
+    assert stale == [], f"sample_data/ is out of date ({stale}): run 'make sample-data'"

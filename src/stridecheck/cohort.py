@@ -10,7 +10,9 @@ The cohort folder holds one folder per participant with their activity files
 Each participant is one task, run in a local process pool (default) or on a
 Dask cluster (:mod:`distributed`): read and segment every file, match the
 activities to the calendar and compute the trial's measures with
-:func:`stridecheck.compliance.adherence`. A file that cannot be read becomes a
+:func:`stridecheck.compliance.adherence`. A second pass per participant learns
+their gait profile from all their sessions and scores the sessions again with
+it as prior (:func:`with_gait_profile`). A file that cannot be read becomes a
 row of the ``errors`` table; it never stops the run.
 
 Tables (:func:`run_cohort`):
@@ -56,6 +58,7 @@ import pandas as pd
 from stridecheck.cohort_dictionary import consort_table, datapackage
 from stridecheck.compliance import ScoredActivity, adherence
 from stridecheck.compliance.adherence import program_week, week_sessions
+from stridecheck.compliance.profile_learning import with_gait_profile
 from stridecheck.enrollment import ENROLLMENT_FILE, read_enrollment
 from stridecheck.errors import InputError, StrideCheckError
 from stridecheck.importer import (
@@ -216,7 +219,7 @@ def _activities(task: ParticipantTask, out: ParticipantOutput) -> Iterator[tuple
             continue
         out.files += 1
         try:
-            sha = content_sha256(item.data, label)
+            sha = content_sha256(item.data, label, item.depth)
         except StrideCheckError as exc:
             out.errors.append(
                 _error(task.participant, label, type(exc).__name__, getattr(exc, "reason", ""))
@@ -286,7 +289,13 @@ def _summarise(
     scored: list[ScoredActivity],
     out: ParticipantOutput,
 ) -> ParticipantOutput:
-    """The participant's rows from their scored activities (the adherence measures)."""
+    """The participant's rows from their scored activities (the adherence measures).
+
+    A second pass per participant: their gait profile is learnt from the
+    confident seconds of all their sessions, and every session is scored again
+    with it as the prior of the step evidence.
+    """
+    scored = with_gait_profile(task.participant, scored)
     report = adherence(program, start, scored, as_of=task.as_of, method=COMPLY_METHOD)
     out.sessions = report.sessions.assign(participant=task.participant)
     out.weekly = report.weeks.assign(participant=task.participant)

@@ -79,6 +79,14 @@ COLUMN_DEFINITIONS: dict[str, tuple[str, str]] = {
     "walk_breaks_kept": ("", "Walk breaks kept (step verdict 'done')."),
     "pain_after": ("0-100", "Highest pain after the session reported in a note (VAS)."),
     "adverse_event": ("", "An adverse event was reported for the session."),
+    "compliance_uncertain": (
+        "",
+        "The data cannot confirm every step of the session (GPS only, close gaits, gaps): "
+        "its score range spans more than one category. The session counts as attended.",
+    ),
+    "uncertain_steps": ("", "Prescribed steps the data can neither confirm nor refute."),
+    "score_low": ("", "Score with every uncertain step taken as not done (0-100)."),
+    "score_high": ("", "Score with every uncertain step taken as done (0-100)."),
     "start_date": ("", "First day of the program week."),
     "prescribed": ("", "Sessions prescribed in the week."),
     "completed": ("", "Sessions completed (score >= 80) among those due."),

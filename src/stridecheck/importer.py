@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import logging
 import multiprocessing
 import os
 import time
@@ -42,7 +43,7 @@ from stridecheck.errors import (
     XmlSecurityError,
 )
 from stridecheck.io import read, sniff_format
-from stridecheck.io.containers import gunzip, zip_members
+from stridecheck.io.containers import MAX_DEPTH, gunzip_layers, zip_members
 from stridecheck.pipeline import analyse_activity, refresh_results, update_gait_profile
 from stridecheck.programs import Program
 from stridecheck.segment.profile import GaitProfile
@@ -71,10 +72,13 @@ __all__ = [
     "rejection_kind",
 ]
 
+_log = logging.getLogger(__name__)
+
 #: File name endings taken for activity files when walking folders and zips.
 ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".gz", ".zip")
-#: How deep zips may nest inside zips (Garmin exports hold zips of FIT files).
-MAX_ZIP_DEPTH = 2
+#: How deep zips may nest inside zips (Garmin exports hold zips of FIT files): the
+#: readers' one container depth limit.
+MAX_ZIP_DEPTH = MAX_DEPTH
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,8 @@ class Candidate:
 
     label: str
     data: bytes
+    #: Containers opened around ``data`` (1 for a member of a zip, 2 in a zip in a zip).
+    depth: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,7 +251,7 @@ def _expand_zip(label: str, data: bytes, depth: int) -> Iterator[Candidate | Rej
             else:
                 yield from _expand_zip(member_label, member.data, depth + 1)
             continue
-        yield Candidate(member_label, member.data)
+        yield Candidate(member_label, member.data, depth + 1)
     if not found:
         yield Rejection(label, "zip archive holds no files", "container")
 
@@ -334,18 +340,20 @@ def iter_candidates(
                 yield Candidate(label, data)
 
 
-def content_sha256(data: bytes, label: str | None = None) -> str:
+def content_sha256(data: bytes, label: str | None = None, depth: int = 0) -> str:
     """SHA-256 (hex) of the activity content: of the decompressed bytes for gzip.
+
+    Gzip layers are unpacked under the limits :func:`stridecheck.read` applies,
+    the nesting depth included (``depth``: containers already opened around
+    ``data``, e.g. 1 for a zip member), so nothing the reader would refuse is
+    expanded here first.
 
     Raises
     ------
     ContainerError
-        For a corrupt or unsafe gzip stream.
+        For a corrupt or unsafe gzip stream, or one nested too deeply.
     """
-    payload = data
-    while sniff_format(payload) == "gzip":
-        payload = gunzip(payload, label)
-    return hashlib.sha256(payload).hexdigest()
+    return hashlib.sha256(gunzip_layers(data, label, depth)).hexdigest()
 
 
 def activity_record(activity: Activity, label: str, sha256: str) -> ActivityRecord:
@@ -429,12 +437,14 @@ class _Committer:
     def done(self, outcome: Prepared | Rejection) -> None:
         if isinstance(outcome, Rejection):
             self.summary.rejected.append(outcome)
+            _log.info("%s: rejected (%s): %s", outcome.source, outcome.kind, outcome.reason)
         else:
             new_id = self.store.add_activity(
                 self.athlete_id, outcome.record, outcome.analysis, self.enrolment
             )
             if new_id is not None:
                 self.summary.imported.append(outcome.label)
+                _log.info("%s: imported (activity %d)", outcome.label, new_id)
             else:
                 self.summary.duplicates.append(outcome.label)
                 owner = self.store.activity_owner(outcome.record.sha256)
@@ -494,20 +504,23 @@ def import_paths(
     def fresh() -> Iterator[tuple[str, bytes, str]]:
         for item in iter_candidates(paths):
             if isinstance(item, str):
+                _log.debug("%s: skipped (not an activity file by name or content)", item)
                 summary.skipped.append(item)
                 continue
             if isinstance(item, Rejection):
+                _log.info("%s: rejected (%s): %s", item.source, item.kind, item.reason)
                 summary.rejected.append(item)
                 committer.tick()
                 continue
             try:
-                sha = content_sha256(item.data, item.label)
+                sha = content_sha256(item.data, item.label, item.depth)
             except ContainerError as exc:
                 summary.rejected.append(rejection(item.label, exc))
                 committer.tick()
                 continue
             owner = athlete if sha in seen else store.activity_owner(sha)
             if owner is not None:
+                _log.info("%s: duplicate, already stored for %r", item.label, owner)
                 summary.duplicates.append(item.label)
                 summary.duplicate_owners[item.label] = owner
                 committer.tick()
@@ -521,6 +534,7 @@ def import_paths(
         cpus = os.cpu_count() or 1
         workers = cpus if len(head) > AUTO_POOL_MIN_FILES else 1
         items = itertools.chain(head, items)
+    _log.debug("import for %r with %d worker process(es)", athlete, workers)
     if workers <= 1:
         for label, data, sha in items:
             committer.done(prepare(label, data, sha, program, start, profile=profile))

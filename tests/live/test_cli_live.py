@@ -67,7 +67,9 @@ def test_record_replay_then_recover(tmp_path: Path) -> None:
     src = _source(tmp_path, 3)
     out = tmp_path / "out.fit"
     args = ["record", "--replay", str(src), "--out", str(out)]
-    result = runner.invoke(app, [*args, "--program", "couch-to-5k", "--session", "W1S1"])
+    result = runner.invoke(
+        app, [*args, "--program", "couch-to-5k", "--session", "W1S1", "--keep-journal"]
+    )
     assert result.exit_code == 0, result.output
     assert _fit_is_valid(out)
     source, recorded = stridecheck.read(src), stridecheck.read(out)
@@ -234,6 +236,8 @@ def test_record_replay_imports_into_store(tmp_path: Path) -> None:
         result = runner.invoke(app, [*args, "--db", str(db)])
         assert result.exit_code == 0, result.output
         outputs.append(result.output)
+    assert not (tmp_path / "one.fit.journal").exists()  # removed after a good finish
+    assert "journal" not in outputs[0]
     assert "imported 1, duplicates 0" in outputs[0]
     assert "imported 0, duplicates 1" in outputs[1]
     with Store.open(db) as store:

@@ -119,8 +119,10 @@ def test_input_errors(runner: CliRunner, tmp_path: Path, activity_dir: Path) -> 
     )
     assert res.exit_code == 2 and "not a date" in res.output
     res = runner.invoke(app, ["adherence", "--athlete", "nobody", "--db", db])
-    assert res.exit_code == 2 and "no such athlete" in res.output
+    assert res.exit_code == 2 and "no store here yet" in res.output  # nothing imported yet
     runner.invoke(app, ["import", str(activity_dir / "W1S1.fit"), "--athlete", "x", "--db", db])
+    res = runner.invoke(app, ["adherence", "--athlete", "nobody", "--db", db])
+    assert res.exit_code == 2 and "no such athlete" in res.output
     res = runner.invoke(app, ["adherence", "--athlete", "x", "--db", db])
     assert res.exit_code == 2 and "not enrolled" in res.output
     res = runner.invoke(app, ["adherence", "--athlete", "x", "--start", "2026-03-02", "--db", db])
@@ -303,3 +305,23 @@ def test_files_read_from_memory_are_named_by_their_label(
     assert res.exit_code == 2
     assert "<bytes>" not in res.output
     assert f"{archive}!junk.fit: rejected" in res.stderr
+
+
+def test_read_only_commands_create_no_store(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "nothing-yet" / "store.db"
+    res = runner.invoke(app, ["athletes", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "Athletes (0)" in res.stdout
+    assert runner.invoke(app, ["athletes", "--db", str(db), "--json"]).stdout.strip() == "[]"
+    for args in (
+        ["adherence", "--athlete", "ana", "--db", str(db)],
+        ["report", "--athlete", "ana", "--out", str(tmp_path / "r.html"), "--db", str(db)],
+        ["note", "ana", "--session", "W1S1", "--rpe", "12", "--db", str(db)],
+    ):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, (args, res.output)
+        assert res.stderr.strip() == (
+            f"stridecheck: error: {db}: no store here yet; 'stridecheck import FILES --athlete "
+            "NAME' creates it (or give --db / $STRIDECHECK_DB)"
+        )
+    assert not db.exists() and not db.parent.exists()

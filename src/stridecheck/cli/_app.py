@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any, NamedTuple
 
@@ -171,7 +172,19 @@ _LOG_FORMAT = "stridecheck: %(levelname)s: %(name)s: %(message)s"
 
 
 class _DiagnosticsHandler(logging.StreamHandler):
-    """Standard error, one line a record (the command line's ``-v``/``-q`` handler)."""
+    """Standard error, one line a record (the command line's ``-v``/``-q`` handler).
+
+    The stream is looked up at each record, so a replaced ``sys.stderr`` (a
+    test runner, a second run in one process) gets the lines.
+    """
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """Ignored: the handler always writes to the current ``sys.stderr``."""
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:

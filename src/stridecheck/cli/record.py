@@ -264,6 +264,14 @@ def record(
         Path | None,
         typer.Option("--journal", help="Journal file (default: OUT.journal).", show_default=False),
     ] = None,
+    keep_journal: Annotated[
+        bool,
+        typer.Option(
+            "--keep-journal",
+            help="Keep the journal after the FIT file is written (default: removed then; "
+            "a crashed or interrupted recording always keeps it for --recover).",
+        ),
+    ] = False,
     program: Annotated[
         str | None,
         typer.Option(
@@ -348,7 +356,9 @@ def record(
     for warning in result.activity.meta.warnings:
         report_warning(journal_path, warning)
     _write(result.activity, out, force)
-    _summary(result.activity, out, journal_path)
+    if not keep_journal:  # the FIT file holds everything now
+        journal_path.unlink(missing_ok=True)
+    _summary(result.activity, out, journal_path if keep_journal else None)
     _import(out, athlete, db)
     if program is not None and session is not None:
         print_compliance(result.activity, program, session)

@@ -76,7 +76,7 @@ def report_command(
     for path in (out, pdf):
         if path is not None and not path.resolve().parent.is_dir():
             fail(path, f"folder {path.resolve().parent} does not exist")
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         names = store_athletes(store) if all_athletes else list(athlete or [])
         if not names:
             fail(str(store.path), "no athlete is enrolled in a program")

@@ -44,7 +44,7 @@ from stridecheck.importer import (
 )
 from stridecheck.pipeline import athlete_adherence, refresh_results
 from stridecheck.programs import load_program
-from stridecheck.store import Store
+from stridecheck.store import Store, resolve_db_path
 
 __all__ = ["DbOption", "parse_date", "register", "stored_adherence"]
 
@@ -171,8 +171,11 @@ def athletes_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the athletes in the store with their activities, enrolment and notes."""
-    with Store.open(db) as store:
-        rows = store.athletes_summary()
+    if not resolve_db_path(db).exists():  # nothing stored yet: say so, create nothing
+        rows = []
+    else:
+        with Store.open(db, create=False) as store:
+            rows = store.athletes_summary()
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -278,7 +281,7 @@ def note_command(
         fail("--clear", "a note is either an adverse event or a clearance, not both")
     if not session.strip():
         fail("--session", "give the prescribed session id, e.g. --session W3S2")
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         note_id = store.add_note(
             athlete,
             session.strip(),
@@ -297,7 +300,7 @@ def stored_adherence(
     athlete: str, db: Path | None, *, as_of: dt.date | None, done_score: float = 50.0
 ) -> AdherenceReport:
     """Adherence of a stored athlete (``adherence --athlete``), stale results recomputed."""
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         return athlete_adherence(store, athlete, as_of=as_of, done_score=done_score)
 
 

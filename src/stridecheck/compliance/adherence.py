@@ -17,7 +17,11 @@ keeping attendance and fidelity apart:
   (:mod:`stridecheck.compliance.dose`);
 - FITT fidelity: run steps at the prescribed duration, walk breaks kept;
 - progression readiness by the programme's ``[progression]`` rules, with the
-  reasons in words (:mod:`stridecheck.compliance.progression`).
+  reasons in words (:mod:`stridecheck.compliance.progression`);
+- honest uncertainty: a session whose steps the data cannot all confirm
+  (verdict ``uncertain``, :mod:`stridecheck.compliance.evidence`) is attended
+  like any other; ``compliance_uncertain`` says when its score range
+  (``score_low`` - ``score_high``) spans more than one category.
 """
 
 from __future__ import annotations
@@ -84,6 +88,10 @@ SESSION_COLUMNS = (
     *DOSE_COLUMNS,
     "pain_after",
     "adverse_event",
+    "compliance_uncertain",
+    "uncertain_steps",
+    "score_low",
+    "score_high",
 )
 
 
@@ -843,6 +851,10 @@ def adherence(
                 "walk_compliance_pct": res.walk_compliance_pct,
                 "activity": act.name,
                 "activity_start": act.start,
+                "compliance_uncertain": bool(res.compliance_uncertain),
+                "uncertain_steps": int(res.uncertain_steps),
+                "score_low": res.score if res.score_low is None else res.score_low,
+                "score_high": res.score if res.score_high is None else res.score_high,
                 **session_dose(
                     program.sessions[rec["order"]],
                     res,
@@ -863,6 +875,10 @@ def adherence(
                 "walk_compliance_pct": math.nan,
                 "activity": None,
                 "activity_start": None,
+                "compliance_uncertain": False,
+                "uncertain_steps": 0,
+                "score_low": math.nan,
+                "score_high": math.nan,
                 **session_dose(program.sessions[rec["order"]], None),
             }
         pain = pain_after.get(rec["session_id"])

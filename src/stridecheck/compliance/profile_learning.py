@@ -18,6 +18,7 @@ the data show.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,9 +29,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from stridecheck.activity import Activity
+from stridecheck.compliance.adherence import ScoredActivity
 from stridecheck.segment.profile import GaitProfile, GaitStats
 
-__all__ = ["ProfileLearningParams", "ProfileSession", "learn_profile"]
+__all__ = ["ProfileLearningParams", "ProfileSession", "learn_profile", "with_gait_profile"]
 
 FloatArray = NDArray[np.float64]
 
@@ -245,3 +247,22 @@ def learn_profile(
         version=version,
         sessions=tuple(used),
     )
+
+
+def with_gait_profile(athlete: str, scored: list[ScoredActivity]) -> list[ScoredActivity]:
+    """The activities again, with the athlete's gait profile (learnt from them) as prior.
+
+    The profile is learnt from every activity's confident seconds
+    (:func:`learn_profile`); compliance results computed without it are
+    dropped, so they are computed again with it. Without a confident session
+    the activities come back as they are.
+    """
+    sessions = [
+        ProfileSession(item.activity, item.intervals, item.name)
+        for item in scored
+        if item.activity is not None
+    ]
+    profile = learn_profile(sessions, athlete=athlete)
+    if profile.is_empty:
+        return scored
+    return [dataclasses.replace(item, profile=profile, cache={}) for item in scored]

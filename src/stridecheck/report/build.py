@@ -35,6 +35,7 @@ from stridecheck.compliance import (
 )
 from stridecheck.compliance.explain import step_label
 from stridecheck.compliance.methods import compliance_methods_doc
+from stridecheck.compliance.profile_learning import with_gait_profile
 from stridecheck.errors import InputError
 from stridecheck.messages import Deferred, Text, from_json
 from stridecheck.programs import Program
@@ -164,6 +165,11 @@ def _session_report(
     origin = _timestamp(scored.start)
     run_s, run_m = scored.totals()
     entry.score = _optional(result.score)
+    entry.compliance_uncertain = bool(result.compliance_uncertain)
+    entry.uncertain_steps = int(result.uncertain_steps)
+    if result.uncertain_steps:
+        entry.score_low = _optional(result.score_low)
+        entry.score_high = _optional(result.score_high)
     entry.run_compliance_pct = _optional(result.run_compliance_pct)
     entry.walk_compliance_pct = _optional(result.walk_compliance_pct)
     entry.activity_name = scored.name
@@ -282,7 +288,12 @@ def assemble(
     week_of = {s.session_id: s.week for s in sessions}
     n_weeks = max((w for w in week_of.values()), default=1)
     end = start + dt.timedelta(days=7 * n_weeks - 1)
-    methods: list[Text] = [m for m in (segmentation_methods, compliance_methods_doc()) if m]
+    profile = next((item.profile for item in items if item.profile is not None), None)
+    compliance_doc = compliance_methods_doc(
+        evidence=any(item.activity is not None for item in items),
+        profile_version=None if profile is None else profile.version,
+    )
+    methods: list[Text] = [m for m in (segmentation_methods, compliance_doc) if m]
     methods.append(report.methods_doc)
     data = AthleteReportData(
         athlete=athlete,
@@ -389,6 +400,8 @@ def athlete_data_from_activities(
         if isinstance(seg, pd.DataFrame):
             seg = _with_distance(seg, activity)
         scored.append(score_activity(activity, name=name, segmentation=seg))
+    # a second pass: the athlete's gait profile, learnt from these sessions, as prior
+    scored = with_gait_profile(athlete, scored)
     return assemble(
         athlete,
         program,

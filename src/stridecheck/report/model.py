@@ -64,7 +64,7 @@ class PrescribedStep:
         Prescribed duration. [s]
     verdict
         How it was done (``done``, ``short``, ``wrong_kind``, ``missed``,
-        ``not_reached``), or ``None`` without an activity.
+        ``not_reached``, ``uncertain``), or ``None`` without an activity.
     """
 
     index: int
@@ -174,6 +174,14 @@ class SessionReport:
     utc_offset_s
         The activity's local time zone as an offset from UTC, when the file
         gives it (FIT ``local_timestamp``); ``None``: times are shown in UTC. [s]
+    compliance_uncertain
+        Attended, but the data cannot tell how well: the score range spans
+        more than one category (shown in its own colour).
+    uncertain_steps
+        Steps the data can neither confirm nor refute.
+    score_low, score_high
+        The score with the uncertain steps not done / done (``None`` without
+        an activity).
     """
 
     session_id: str
@@ -198,6 +206,10 @@ class SessionReport:
     adverse_event: bool = False
     performed_run_min: float = 0.0
     prescribed_run_min: float = 0.0
+    compliance_uncertain: bool = False
+    uncertain_steps: int = 0
+    score_low: float | None = None
+    score_high: float | None = None
     utc_offset_s: int | None = None
 
     @property

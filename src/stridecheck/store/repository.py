@@ -204,9 +204,19 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, db: str | os.PathLike[str] | None = None) -> Store:
-        """Open (creating and migrating as needed) the store at ``db`` or the default path."""
+    def open(cls, db: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
+        """Open (creating and migrating as needed) the store at ``db`` or the default path.
+
+        With ``create=False`` (what only reads) a missing store is an
+        :class:`InputError` instead of a new empty file.
+        """
         path = resolve_db_path(db)
+        if not create and not path.exists():
+            raise InputError(
+                path,
+                "no store here yet; 'stridecheck import FILES --athlete NAME' creates it "
+                "(or give --db / $STRIDECHECK_DB)",
+            )
         conn = connect(path)
         try:
             migrate(conn, str(path))
