@@ -205,9 +205,9 @@ def format_text(value: object) -> str:
     return text if text.strip() else MISSING
 
 
-def format_duration(seconds: float) -> str:
+def format_duration(seconds: float | None) -> str:
     """Format a duration as ``H:MM:SS`` (``-`` when unknown). [s]"""
-    if _is_missing(seconds):
+    if seconds is None or _is_missing(seconds):
         return MISSING
     total = round(seconds)
     hours, rest = divmod(total, 3600)
@@ -215,8 +215,8 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
-def format_distance(metres: float) -> str:
+def format_distance(metres: float | None) -> str:
     """Format a distance in kilometres with two decimals (``-`` when unknown). [m]"""
-    if _is_missing(metres):
+    if metres is None or _is_missing(metres):
         return MISSING
     return f"{metres / 1000.0:.2f} km"
