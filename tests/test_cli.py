@@ -353,6 +353,11 @@ def test_demo_runs_every_step(demo_run: tuple[Result, Path]) -> None:
     for measure in ("adherence (done / prescribed)", "weeks ready to progress", "signal"):
         assert measure in out
     assert "8 of 9" in out  # athlete_a missed W2S2 and did the rest
+    # the slow jogger's phone GPX (W1S2): an honest 'uncertain', never a false accusation
+    assert "(uncertain)" in out
+    assert "cannot be" in out and "confirmed from" in out
+    w1s2 = out[out.index("athlete_b: compliance") :].split("W1S3")[0]
+    assert "walked instead" not in w1s2
     assert "Traceback" not in result.output
 
 

@@ -162,3 +162,114 @@ def test_container_errors_name_the_file(tmp_path: pytest.TempPathFactory) -> Non
         read(path)
     assert info.value.path == path
     assert str(info.value).startswith(f"{path}: ")
+
+
+# --- hostile layouts: refused before anything is expanded ------------------------------
+
+
+def _central_entries(archive: bytes) -> list[int]:
+    """Offsets of the central directory entries of a zip built by :func:`_zip`."""
+    out, pos = [], archive.find(b"PK\x01\x02")
+    while pos >= 0:
+        out.append(pos)
+        pos = archive.find(b"PK\x01\x02", pos + 4)
+    return out
+
+
+def test_entries_pointing_at_one_member_are_refused_before_expanding() -> None:
+    """200 directory entries sharing one stored member: 25 kB that would grow 200-fold."""
+    members = {f"run{i:03d}.gpx": GPX for i in range(200)}
+    archive = bytearray(_zip(members, compression=zipfile.ZIP_STORED))
+    for pos in _central_entries(bytes(archive)):
+        archive[pos + 42 : pos + 46] = struct.pack("<L", 0)  # every entry -> the first member
+    with pytest.raises(ContainerError, match="overlap"):
+        zip_members(bytes(archive))
+    with pytest.raises(ContainerError, match="overlap"):
+        read(bytes(archive))
+
+
+def test_duplicate_names_and_too_many_members_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import warnings
+
+    from stridecheck.io import containers
+
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile: "Duplicate name"
+        with zipfile.ZipFile(buf, "w") as archive:
+            archive.writestr("run.gpx", GPX)
+            archive.writestr("run.gpx", GPX)
+    with pytest.raises(ContainerError, match="twice"):
+        zip_members(buf.getvalue())
+    monkeypatch.setattr(containers, "MAX_MEMBERS", 5)
+    with pytest.raises(ContainerError, match="entries"):
+        zip_members(_zip({f"{i}.gpx": GPX for i in range(6)}))
+
+
+def test_declared_total_size_is_checked_before_expanding() -> None:
+    archive = _zip({"a.gpx": GPX, "b.gpx": GPX})
+    with pytest.raises(ContainerError, match="size limit"):
+        zip_members(archive, limit=len(GPX) + 10)
+
+
+@pytest.mark.parametrize("method", [9, 98, 99])  # deflate64, AE-x, unknown
+def test_unsupported_compression_methods_are_container_errors(method: int) -> None:
+    archive = bytearray(_zip({"run.gpx": GPX}))
+    archive[8:10] = struct.pack("<H", method)  # local header
+    for pos in _central_entries(bytes(archive)):
+        archive[pos + 10 : pos + 12] = struct.pack("<H", method)
+    with pytest.raises(ContainerError, match="compression method"):
+        read(bytes(archive))
+
+
+@pytest.mark.parametrize(
+    "compression", [zipfile.ZIP_LZMA, zipfile.ZIP_BZIP2, zipfile.ZIP_DEFLATED]
+)
+def test_corrupt_compressed_members_are_container_errors(compression: int) -> None:
+    archive = bytearray(_zip({"run.gpx": GPX}, compression=compression))
+    start = 30 + len("run.gpx")
+    for k in range(start + 4, start + 60):
+        archive[k] ^= 0x5A
+    with pytest.raises(ContainerError, match=r"'run\.gpx'"):
+        read(bytes(archive))
+
+
+def test_gzip_in_a_zip_member_names_the_member() -> None:
+    archive = _zip({"run.gpx.gz": gzip.compress(GPX)[:-12] + b"\0" * 12})
+    with pytest.raises(ContainerError, match=r"'run\.gpx\.gz'"):
+        read(archive)
+
+
+def test_one_depth_limit_for_read_and_the_content_hash(tmp_path: pytest.TempPathFactory) -> None:
+    """Thousands of nested gzip layers in a small upload are refused at the limit, at once."""
+    import time
+    from pathlib import Path
+
+    from stridecheck.importer import content_sha256, import_paths
+    from stridecheck.io.containers import MAX_DEPTH
+    from stridecheck.store import Store
+
+    nested = GPX
+    for _ in range(40):
+        nested = gzip.compress(nested)
+    t0 = time.perf_counter()
+    with pytest.raises(ContainerError, match="nested too deeply"):
+        content_sha256(nested)
+    with pytest.raises(ContainerError, match="nested too deeply"):
+        read(nested)
+    assert time.perf_counter() - t0 < 1.0
+    allowed = GPX
+    for _ in range(MAX_DEPTH):
+        allowed = gzip.compress(allowed)
+    assert content_sha256(allowed) == content_sha256(GPX)
+    assert len(read(allowed).samples) == 20
+    # a .gz inside a zip counts the zip: the hash refuses what read would
+    folder = Path(str(tmp_path))
+    (folder / "deep.zip").write_bytes(_zip({"run.gpx.gz": allowed}))
+    with Store.open(folder / "s.db") as store:
+        summary = import_paths(store, [folder / "deep.zip"], "ana")
+    assert not summary.imported
+    assert [r.kind for r in summary.rejected] == ["container"]
+    assert "nested too deeply" in summary.rejected[0].reason

@@ -219,7 +219,7 @@ def _activities(task: ParticipantTask, out: ParticipantOutput) -> Iterator[tuple
             continue
         out.files += 1
         try:
-            sha = content_sha256(item.data, label)
+            sha = content_sha256(item.data, label, item.depth)
         except StrideCheckError as exc:
             out.errors.append(
                 _error(task.participant, label, type(exc).__name__, getattr(exc, "reason", ""))

@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 
 __all__ = [
+    "ActivityTooLongError",
     "ContainerError",
     "EmptyActivityError",
     "ErrorPolicy",
@@ -77,6 +78,15 @@ class ContainerError(InputError):
 
 class EmptyActivityError(InputError):
     """The file decodes but holds no timed samples (e.g. a route or a settings file)."""
+
+
+class ActivityTooLongError(InputError):
+    """An activity spans more time than a stage that works per second can hold.
+
+    Raised before the allocation (a per-second compliance timeline, for
+    instance), so a clock error or a hostile file fails cleanly instead of
+    exhausting memory.
+    """
 
 
 class FitDecodeError(InputError):

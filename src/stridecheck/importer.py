@@ -43,7 +43,7 @@ from stridecheck.errors import (
     XmlSecurityError,
 )
 from stridecheck.io import read, sniff_format
-from stridecheck.io.containers import gunzip, zip_members
+from stridecheck.io.containers import MAX_DEPTH, gunzip_layers, zip_members
 from stridecheck.pipeline import analyse_activity, refresh_results, update_gait_profile
 from stridecheck.programs import Program
 from stridecheck.segment.profile import GaitProfile
@@ -76,8 +76,9 @@ _log = logging.getLogger(__name__)
 
 #: File name endings taken for activity files when walking folders and zips.
 ACTIVITY_SUFFIXES: tuple[str, ...] = (".fit", ".gpx", ".tcx", ".gz", ".zip")
-#: How deep zips may nest inside zips (Garmin exports hold zips of FIT files).
-MAX_ZIP_DEPTH = 2
+#: How deep zips may nest inside zips (Garmin exports hold zips of FIT files): the
+#: readers' one container depth limit.
+MAX_ZIP_DEPTH = MAX_DEPTH
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Candidate:
 
     label: str
     data: bytes
+    #: Containers opened around ``data`` (1 for a member of a zip, 2 in a zip in a zip).
+    depth: int = 0
 
 
 @dataclass(frozen=True)
@@ -248,7 +251,7 @@ def _expand_zip(label: str, data: bytes, depth: int) -> Iterator[Candidate | Rej
             else:
                 yield from _expand_zip(member_label, member.data, depth + 1)
             continue
-        yield Candidate(member_label, member.data)
+        yield Candidate(member_label, member.data, depth + 1)
     if not found:
         yield Rejection(label, "zip archive holds no files", "container")
 
@@ -337,18 +340,20 @@ def iter_candidates(
                 yield Candidate(label, data)
 
 
-def content_sha256(data: bytes, label: str | None = None) -> str:
+def content_sha256(data: bytes, label: str | None = None, depth: int = 0) -> str:
     """SHA-256 (hex) of the activity content: of the decompressed bytes for gzip.
+
+    Gzip layers are unpacked under the limits :func:`stridecheck.read` applies,
+    the nesting depth included (``depth``: containers already opened around
+    ``data``, e.g. 1 for a zip member), so nothing the reader would refuse is
+    expanded here first.
 
     Raises
     ------
     ContainerError
-        For a corrupt or unsafe gzip stream.
+        For a corrupt or unsafe gzip stream, or one nested too deeply.
     """
-    payload = data
-    while sniff_format(payload) == "gzip":
-        payload = gunzip(payload, label)
-    return hashlib.sha256(payload).hexdigest()
+    return hashlib.sha256(gunzip_layers(data, label, depth)).hexdigest()
 
 
 def activity_record(activity: Activity, label: str, sha256: str) -> ActivityRecord:
@@ -508,7 +513,7 @@ def import_paths(
                 committer.tick()
                 continue
             try:
-                sha = content_sha256(item.data, item.label)
+                sha = content_sha256(item.data, item.label, item.depth)
             except ContainerError as exc:
                 summary.rejected.append(rejection(item.label, exc))
                 committer.tick()

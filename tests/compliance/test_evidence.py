@@ -221,3 +221,24 @@ def test_analyze_json_on_the_sample():
     assert {"score_low", "score_high"} <= set(comp)
     assert all(step["verdict"] in VERDICTS for step in comp["steps"])
     assert not any("walked instead" in r for r in comp["reasons"])
+
+
+def test_documents_follow_the_json_schema(slow_jogger_gpx):
+    import importlib.resources
+
+    import jsonschema
+
+    schema = json.loads(
+        importlib.resources.files("stridecheck.compliance")
+        .joinpath("compliance.schema.json")
+        .read_text(encoding="utf-8")
+    )
+    jsonschema.Draft202012Validator.check_schema(schema)
+    activity, sess = slow_jogger_gpx
+    plan = session("asteroid-12wk:W1S1")
+    sim = simulate_session(plan.to_plan(), deviations=("skipped_runs",), random_state=1)
+    for result in (comply(activity, sess), comply(sim.truth_intervals, plan)):
+        doc = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+        jsonschema.validate(doc, schema)
+    verdict_enum = schema["properties"]["steps"]["items"]["properties"]["verdict"]["enum"]
+    assert tuple(verdict_enum) == VERDICTS

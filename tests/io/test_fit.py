@@ -42,6 +42,7 @@ from stridecheck.io.fit import (
 from stridecheck.io.fit.messages import FitMessages, snake_case
 from stridecheck.io.fit.scan import read_fit_header
 from stridecheck.io.fit.sdk import decode_fit_sdk
+from stridecheck.io.plausible import plausible_time_mask
 
 START = dt.datetime(2024, 5, 4, 7, 30, tzinfo=dt.UTC)
 SEMICIRCLE = 180.0 / 2**31
@@ -754,6 +755,9 @@ def test_corpus_records_equal_garmin_sdk(relpath: Path | None, corpus_dir: Path)
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     expected = _sdk_expected(data)
+    if len(expected):  # the SDK's records less those dated implausibly (io/plausible.py)
+        keep = plausible_time_mask(expected.index, path=None, policy="ignore", sink=None)
+        expected = expected if keep is None else expected[keep]
     if len(expected) == 0:
         with pytest.raises(EmptyActivityError, match="none with a timestamp"):
             parse_fit(data, errors="ignore", source_path=str(relpath))

@@ -62,6 +62,8 @@ def test_corpus_file_reads_or_fails_cleanly(
     try:
         activity = read(corpus_dir / rel, errors="ignore")
     except StrideCheckError as exc:
+        if "no sample has a plausible time" in str(exc):  # io/plausible.py (a 1901 clock)
+            return
         assert isinstance(exc, GpxError), exc
         assert "no timed track points" in str(exc)
         return

@@ -75,7 +75,9 @@ def test_corpus_file_reads_or_fails_cleanly(
     if expected and int(expected):
         n = activity.meta.extra["trackpoints"]
         assert abs(n - int(expected)) <= max(2, 0.01 * int(expected)), (n, expected)
-        assert len(activity.samples) >= 0.9 * int(expected)
+        cut = sum("cut (kept the longest stretch" in w for w in activity.meta.warnings)
+        if not cut:  # io/plausible.py keeps one of activities days apart
+            assert len(activity.samples) >= 0.9 * int(expected)
     if "cadence_spm" in activity.samples and "RunCadence ext" in row["notes"]:
         assert activity.meta.extra["cadence_rule"]["RunCadence"]["doubled"] is True
 

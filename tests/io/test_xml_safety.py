@@ -164,3 +164,70 @@ def test_declare_prefixes() -> None:
     root = parse_tree_safe(repaired)
     assert root[0].tag == "{urn:a}x"
     assert declare_prefixes(b"<gpx><x/></gpx>") == (b"<gpx><x/></gpx>", [])
+
+
+TRACK = (
+    "<trk><trkseg><trkpt lat='1' lon='2'><time>2024-01-01T00:00:00Z</time></trkpt>"
+    "<trkpt lat='1' lon='2.0001'><time>2024-01-01T00:00:01Z</time></trkpt></trkseg></trk>"
+)
+XXE_DOCTYPE = '<!DOCTYPE gpx [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        "<!--> <x> -->",  # '<!-->' does not close a comment: '<x>' is inside it
+        "<!---> <x> -->",
+        "<?pi <x> ?>",
+        "<?xml version='1.0'?><!-- <gpx> --><?pi ?>",
+        "<![CDATA[ <x> ]]>",
+        "junk <x> ",
+        "<!-- unterminated",
+    ],
+)
+@pytest.mark.parametrize("method", ["stream", "gpxpy"])
+def test_no_prolog_layout_hides_a_doctype(prolog: str, method: str) -> None:
+    doc = f"{prolog}{XXE_DOCTYPE}<gpx version='1.1' creator='&xxe;'>{TRACK}</gpx>".encode()
+    with pytest.raises(XmlSecurityError):
+        parse_gpx(doc, method=method)
+    with pytest.raises(XmlSecurityError):
+        read(doc.replace(b"<gpx", b"<gpx xmlns='http://www.topografix.com/GPX/1/1'", 1))
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE gpx [<!-- ] > --><!ENTITY a "b">]>',  # subset text inside a comment
+        "<!DOCTYPE gpx [<!ATTLIST gpx a CDATA ']>'><!ENTITY a 'b'>]>",  # ']>' in a literal
+        '<!DOCTYPE gpx [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>',
+        '<!DOCTYPE gpx [<!NOTATION n SYSTEM "x">]>',
+        "<!DOCTYPE gpx 'x' [",  # never closed
+    ],
+)
+def test_doctype_subsets_are_read_by_a_tokenizer(doctype: str) -> None:
+    doc = f"<?xml version='1.0'?>{doctype}<gpx version='1.1'>{TRACK}</gpx>".encode()
+    with pytest.raises(XmlSecurityError):
+        parse_gpx(doc)
+
+
+def test_harmless_prologs_still_read() -> None:
+    for prolog in ("<!-- a comment with <gpx> and --> inside -->", "<?pi x?>", "<!DOCTYPE gpx>"):
+        doc = f"<?xml version='1.0'?>{prolog}<gpx version='1.1'>{TRACK}</gpx>".encode()
+        try:
+            activity = parse_gpx(doc)
+        except XmlSecurityError as exc:  # pragma: no cover - the failure being tested
+            pytest.fail(f"{prolog!r} refused: {exc}")
+        except GpxError:
+            continue  # not well-formed ('--' inside a comment): refused as a GPX, fine
+        assert len(activity.samples) == 2
+
+
+def test_a_huge_internal_subset_is_scanned_quickly() -> None:
+    doc = (
+        "<!DOCTYPE gpx [" + "<!ELEMENT a (#PCDATA)>" * 200_000 + "]>" + f"<gpx>{TRACK}</gpx>"
+    ).encode()
+    from stridecheck.io.xml import check_doctype
+
+    t0 = time.perf_counter()
+    check_doctype(doc, None)
+    assert time.perf_counter() - t0 < 2.0

@@ -460,6 +460,9 @@ def compliance_rows(
                     "walk_compliance_pct": _rounded(session.walk_compliance_pct),
                     "file": files.get((data.athlete, name), name) if name else "",
                     "reasons": "; ".join(render(r) for r in session.reasons),
+                    "uncertain_steps": session.uncertain_steps,
+                    "score_low": _rounded(session.score_low),
+                    "score_high": _rounded(session.score_high),
                 }
             )
     return rows
@@ -501,13 +504,21 @@ def show_compliance(rows: list[dict[str, Any]]) -> None:
             status = str(row["status"])
             reasons = str(row["reasons"])
             if reasons:
-                reason = reasons.split("; ", maxsplit=1)[0]
+                parts = reasons.split("; ")
+                # an uncertain session says what is missing before anything else
+                missing = [p for p in parts if "cannot be confirmed from" in p]
+                reason = missing[0] if row.get("uncertain_steps") and missing else parts[0]
             else:
                 reason = "no activity this week" if status == "missed" else "-"
+            shown = f"[{_STATUS_STYLE.get(status, '')}]{status}[/]"
+            score = _pct(row["score"], 1)
+            if row.get("uncertain_steps") and row.get("score_low") is not None:
+                shown += " [magenta](uncertain)[/]"
+                score = f"{_pct(row['score_low'])}-{_pct(row['score_high'])}"
             table.add_row(
                 row["session"],
-                f"[{_STATUS_STYLE.get(status, '')}]{status}[/]",
-                _pct(row["score"], 1),
+                shown,
+                score,
                 _pct(row["run_compliance_pct"]),
                 _pct(row["walk_compliance_pct"]),
                 reason,

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from stridecheck.live.backends import SensorBackend
     from stridecheck.live.cues import CuePlayer, SessionPlan
     from stridecheck.live.recorder import RecordingResult, SensorRequest
+    from stridecheck.segment.profile import GaitProfile
 
 __all__ = ["default_journal_path", "print_compliance", "record_live", "register"]
 
@@ -108,7 +109,23 @@ def _import(out: Path, athlete: str | None, db: Path | None) -> None:
     print_import_summary(summary, athlete)
 
 
-def print_compliance(activity: Activity, program: str, session: str) -> SessionCompliance:
+def _stored_profile(athlete: str | None, db: Path | None) -> GaitProfile | None:
+    """The athlete's gait profile in the store (``None`` without an athlete or a profile)."""
+    if athlete is None:
+        return None
+    from stridecheck.errors import InputError
+    from stridecheck.store import Store
+
+    with Store.open(db) as store:
+        try:
+            return store.get_gait_profile(athlete)
+        except InputError:
+            return None
+
+
+def print_compliance(
+    activity: Activity, program: str, session: str, profile: GaitProfile | None = None
+) -> SessionCompliance:
     """Segment the recorded activity, score it against the prescribed session and print it.
 
     Parameters
@@ -119,6 +136,8 @@ def print_compliance(activity: Activity, program: str, session: str) -> SessionC
         Program: built-in name or TOML file.
     session
         Session id within ``program``.
+    profile
+        The athlete's gait profile (prior of the step evidence), if known.
 
     Returns
     -------
@@ -130,7 +149,7 @@ def print_compliance(activity: Activity, program: str, session: str) -> SessionC
     from stridecheck.programs import load_program
 
     prescribed = load_program(program).session(session)
-    result = analyse_activity(activity, session=prescribed).session_compliance
+    result = analyse_activity(activity, session=prescribed, profile=profile).session_compliance
     assert result is not None  # a session was given
     out_console.print(format_compliance_table(result))
     return result
@@ -357,7 +376,8 @@ def record(
     _summary(result.activity, out, journal_path if keep_journal else None)
     _import(out, athlete, db)
     if program is not None and session is not None:
-        print_compliance(result.activity, program, session)
+        profile = _stored_profile(athlete, db)
+        print_compliance(result.activity, program, session, profile)
 
 
 def register(app: typer.Typer) -> None:

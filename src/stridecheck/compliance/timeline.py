@@ -18,9 +18,11 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from stridecheck.activity import Activity
+from stridecheck.io.plausible import check_span
 
 __all__ = [
     "KIND_CODES",
+    "MAX_TIMELINE_S",
     "RUN",
     "STOP",
     "UNKNOWN",
@@ -34,6 +36,9 @@ _PAUSED = 4
 #: Interval kind -> code on the timeline (anything else is ``unknown``).
 KIND_CODES: dict[str, int] = {"walk": WALK, "run": RUN, "stop": STOP, "unknown": UNKNOWN}
 
+#: The longest span a per-second timeline is built for (a session of a program is
+#: hours long; the bound keeps a clock error from allocating gigabytes). [s]
+MAX_TIMELINE_S = 2 * 86400.0
 #: A sample further than this from a second does not describe it. [s]
 _MAX_SAMPLE_GAP_S = 10.0
 
@@ -229,6 +234,8 @@ def build_timeline(intervals: pd.DataFrame, activity: Activity | None = None) ->
     start_s = start_all[order]
     end_s = _seconds_after(_utc_ns(intervals["end"]), origin_ns)[order]
     span_s = float(np.nanmax(end_s))
+    source = activity.meta.source_path if activity is not None else None
+    check_span(span_s, MAX_TIMELINE_S, "the per-second compliance timeline", source)
     n = max(math.ceil(span_s - 1e-9), 0)
     mid = np.arange(n, dtype=float) + 0.5
     which = np.searchsorted(start_s, mid, side="right") - 1

@@ -21,7 +21,7 @@ from stridecheck.errors import (
     StrideCheckError,
     UnsupportedFormatError,
 )
-from stridecheck.io.containers import GZIP_MAGIC, ZIP_MAGIC, gunzip, zip_members
+from stridecheck.io.containers import GZIP_MAGIC, MAX_DEPTH, ZIP_MAGIC, gunzip, zip_members
 from stridecheck.io.files import read_file_bytes
 
 _log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def sniff_format(data: bytes) -> str:
 
 
 def _parse_payload(
-    data: bytes, name: str | None, policy: ErrorPolicy, depth: int
+    data: bytes, name: str | None, policy: ErrorPolicy, depth: int, member: str | None = None
 ) -> tuple[Activity, str | None]:
     fmt = sniff_format(data)
     if fmt == "fit":
@@ -86,10 +86,13 @@ def _parse_payload(
         from stridecheck.io.tcx import parse_tcx
 
         return parse_tcx(data, errors=policy, source_path=name), None
-    if fmt in ("gzip", "zip") and depth >= 2:
-        raise ContainerError(name, "containers nested too deeply")
+    if fmt in ("gzip", "zip") and depth >= MAX_DEPTH:
+        raise ContainerError(
+            name, f"containers nested too deeply (more than {MAX_DEPTH}): refused as unsafe"
+        )
     if fmt == "gzip":
-        activity, _ = _parse_payload(gunzip(data, name), name, policy, depth + 1)
+        inner = gunzip(data, name, member=member)
+        activity, _ = _parse_payload(inner, name, policy, depth + 1, member)
         return activity, "gzip"
     if fmt == "zip":
         members = [m for m in zip_members(data, name) if sniff_format(m.data) != "unknown"]
@@ -102,7 +105,7 @@ def _parse_payload(
                 f"zip archive holds {len(members)} activity files ({names}...); "
                 "read them one by one or use 'stridecheck import'",
             )
-        activity, _ = _parse_payload(members[0].data, name, policy, depth + 1)
+        activity, _ = _parse_payload(members[0].data, name, policy, depth + 1, members[0].name)
         activity.meta.extra["zip_member"] = members[0].name
         return activity, "zip"
     raise UnsupportedFormatError(

@@ -36,6 +36,7 @@ from stridecheck.io.derive import (
     distance_from_positions,
     speed_from_distance,
 )
+from stridecheck.io.plausible import plausible_time_mask
 
 __all__ = [
     "STEPS_THRESHOLD_PER_MIN",
@@ -384,8 +385,16 @@ def assemble_samples(
     speed is derived (``meta.speed_derived = True``) when not recorded. The
     usual case (float columns that each hold a value, strictly increasing
     times) is built on the arrays by :func:`_direct_samples`, with the same
-    result.
+    result. Samples with implausible times are cut first
+    (:func:`~stridecheck.io.plausible.plausible_time_mask`), before anything is
+    derived across them.
     """
+    keep = plausible_time_mask(
+        times, path=path, policy=policy, sink=meta.warnings, error_cls=error_cls
+    )
+    if keep is not None:
+        columns = {name: values[keep] for name, values in columns.items()}
+        times = times[keep]
     if _direct_ready(columns):
         direct = _direct_samples(columns, times, meta)
         if direct is not None:

@@ -162,28 +162,152 @@ def prepare_xml(data: bytes, path: str | None, error_cls: type[InputError]) -> b
 def check_doctype(data: bytes, path: str | None) -> None:
     """Refuse a DOCTYPE that declares entities or loads an external DTD.
 
+    The prolog (everything before the root element) is read by a tokenizer
+    (:func:`_scan_prolog`) that knows comments (``<!-->`` does not close one),
+    processing instructions, CDATA sections and the DOCTYPE's quoted literals
+    and internal subset, so no layout hides a DOCTYPE from the check. A prolog
+    it cannot read to the root element while the document holds ``<!DOCTYPE``
+    is refused too (a parser might still find a DTD there).
+
     Raises
     ------
     XmlSecurityError
-        For ``<!ENTITY`` declarations (entity expansion, XXE) and for
-        ``SYSTEM``/``PUBLIC`` external identifiers (file or network access).
+        For ``<!ENTITY`` declarations or parameter-entity references
+        (entity expansion, XXE), for ``SYSTEM``/``PUBLIC`` external
+        identifiers (file or network access), and for a DOCTYPE in a prolog
+        that cannot be read.
     """
-    start = data.find(b"<!DOCTYPE")
-    if start < 0:
+    if b"<!DOCTYPE" not in data:
         return
-    root = _find_root_start(data)
-    if root is not None and root.start() < start:
-        return  # text after the root element (a CDATA, a comment): no DTD there
-    if data.find(b"<!ENTITY", start) >= 0:
+    prolog = _scan_prolog(data)
+    if not prolog.clean:
         raise XmlSecurityError(
-            path, "XML document declares entities in a DOCTYPE (entity expansion/XXE refused)"
+            path, "XML document has a DOCTYPE in a prolog that cannot be read (refused)"
         )
-    end = data.find(b">", start)
-    head = data[start : end if end >= 0 else len(data)]
-    subset = head.find(b"[")
-    ident = head if subset < 0 else head[:subset]
-    if b"SYSTEM" in ident or b"PUBLIC" in ident:
-        raise XmlSecurityError(path, "XML document refers to an external DTD (refused)")
+    for ident, subset in prolog.doctypes:
+        if b"SYSTEM" in ident or b"PUBLIC" in ident:
+            raise XmlSecurityError(path, "XML document refers to an external DTD (refused)")
+        if b"ENTITY" in subset or b"%" in subset:
+            raise XmlSecurityError(
+                path,
+                "XML document declares entities in a DOCTYPE (entity expansion/XXE refused)",
+            )
+        if b"SYSTEM" in subset or b"PUBLIC" in subset:
+            raise XmlSecurityError(path, "XML document refers to an external DTD (refused)")
+
+
+class _Prolog:
+    """What :func:`_scan_prolog` found before the root element."""
+
+    __slots__ = ("clean", "doctypes", "root")
+
+    def __init__(self) -> None:
+        #: The root element's start tag (``None`` when not reached).
+        self.root: re.Match[bytes] | None = None
+        #: Per DOCTYPE: (name and external identifier, internal subset).
+        self.doctypes: list[tuple[bytes, bytes]] = []
+        #: False when the prolog holds something the tokenizer cannot read.
+        self.clean = True
+
+
+_NAME_RE = re.compile(rb"[A-Za-z_:][\w.:-]*")
+#: What an internal subset scan stops at: literals, comments, PIs, its end.
+_SUBSET_SPECIAL_RE = re.compile(rb"[\"'<\]]")
+
+
+def _skip_literal(data: bytes, pos: int) -> int:
+    """The index after the quoted literal starting at ``pos`` (-1 when unterminated)."""
+    end = data.find(data[pos : pos + 1], pos + 1)
+    return -1 if end < 0 else end + 1
+
+
+def _doctype_end(data: bytes, pos: int) -> tuple[int, bytes, bytes]:
+    """Read a DOCTYPE from after ``<!DOCTYPE``: (end index or -1, identifier part, subset)."""
+    ident = bytearray()
+    while pos < len(data):
+        char = data[pos : pos + 1]
+        if char in (b'"', b"'"):
+            end = _skip_literal(data, pos)
+            if end < 0:
+                return -1, bytes(ident), b""
+            ident += data[pos:end]
+            pos = end
+        elif char == b"[":
+            end = _subset_end(data, pos + 1)
+            if end < 0:
+                return -1, bytes(ident), data[pos + 1 :]
+            subset = data[pos + 1 : end]
+            close = data.find(b">", end + 1)
+            if close < 0 or data[end + 1 : close].strip(_WS):
+                return -1, bytes(ident), subset
+            return close + 1, bytes(ident), subset
+        elif char == b">":
+            return pos + 1, bytes(ident), b""
+        else:
+            ident += char
+            pos += 1
+    return -1, bytes(ident), b""
+
+
+def _subset_end(data: bytes, pos: int) -> int:
+    """The index of the ``]`` closing an internal subset that starts at ``pos`` (-1: none)."""
+    while pos < len(data):
+        special = _SUBSET_SPECIAL_RE.search(data, pos)
+        if special is None:
+            return -1
+        pos = special.start()
+        char = data[pos : pos + 1]
+        if char in (b'"', b"'"):
+            pos = _skip_literal(data, pos)
+        elif data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4)
+            pos = -1 if end < 0 else end + 3
+        elif data.startswith(b"<?", pos):
+            end = data.find(b"?>", pos + 2)
+            pos = -1 if end < 0 else end + 2
+        elif char == b"]":
+            return pos
+        else:
+            pos += 1
+        if pos < 0:
+            return -1
+    return -1
+
+
+def _scan_prolog(data: bytes) -> _Prolog:
+    """Tokenize the prolog: declaration, PIs, comments, CDATA, DOCTYPEs, up to the root."""
+    found = _Prolog()
+    pos = 0
+    size = len(data)
+    while pos < size:
+        if data[pos : pos + 1] in (b" ", b"\t", b"\r", b"\n"):
+            pos += 1
+            continue
+        if data.startswith(b"<?", pos):
+            end = data.find(b"?>", pos + 2)
+            pos = -1 if end < 0 else end + 2
+        elif data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4)
+            pos = -1 if end < 0 else end + 3
+        elif data.startswith(b"<![CDATA[", pos):
+            found.clean = False  # not allowed in a prolog; skipped to stay safe
+            end = data.find(b"]]>", pos + 9)
+            pos = -1 if end < 0 else end + 3
+        elif data.startswith(b"<!DOCTYPE", pos):
+            pos, ident, subset = _doctype_end(data, pos + 9)
+            found.doctypes.append((ident, subset))
+        elif data.startswith(b"<", pos) and _NAME_RE.match(data, pos + 1):
+            found.root = _ROOT_START_RE.match(data, pos)
+            return found
+        else:
+            found.clean = False  # text or markup a prolog may not hold
+            nxt = data.find(b"<", pos + 1)
+            pos = size if nxt < 0 else nxt
+            continue
+        if pos < 0:
+            found.clean = False
+            return found
+    return found
 
 
 def _parser_kwargs() -> dict[str, Any]:
@@ -299,21 +423,7 @@ def _used_prefixes(data: bytes) -> set[bytes]:
 
 def _find_root_start(data: bytes) -> re.Match[bytes] | None:
     """The start tag name of the root element (skipping declaration, comments, DOCTYPE)."""
-    pos = 0
-    while True:
-        lt = data.find(b"<", pos)
-        if lt < 0:
-            return None
-        if data.startswith(b"<?", lt):
-            pos = data.find(b"?>", lt)
-        elif data.startswith(b"<!--", lt):
-            pos = data.find(b"-->", lt)
-        elif data.startswith(b"<!", lt):
-            pos = data.find(b">", lt)
-        else:
-            return _ROOT_START_RE.match(data, lt)
-        if pos < 0:
-            return None
+    return _scan_prolog(data).root
 
 
 def syntax_error(

@@ -227,7 +227,7 @@ class HmmParams:
     min_cadence_ashman_d: float = 2.0
     min_speed_contrast_mps: float = 0.55
     min_gain_per_switch: float = 2.5
-    speed_contrast_noise_factor: float = 4.0
+    speed_contrast_noise_factor: float = 3.0
     profile_prior_seconds: float = 300.0
     speed_fit_window_s: float = 10.0
     run_walk_cost: float = 8.0
@@ -1159,6 +1159,35 @@ def _shared_spread_mixture(
     return Gaussian(lo, sd), Gaussian(hi, sd)
 
 
+def _speed_contrast_floor(
+    ev: Evidence, params: HmmParams, states: NDArray[np.intp], spread: float
+) -> float:
+    """Smallest walk/run speed contrast accepted without cadence, from the measured noise. [m/s]
+
+    The contrast has to stand ``speed_contrast_noise_factor`` standard errors
+    of a running bout's mean speed above nothing: the spread of single speeds
+    (``spread``) shrinks with the square root of the number of independent
+    readings in a median decoded running bout (one per error correlation
+    time). Capped at ``min_speed_contrast_mps``: a walk and a run that far
+    apart need no more proof.
+    """
+    correlation = (
+        params.positions_error_correlation_s
+        if ev.speed_source == "positions"
+        else params.speed_error_correlation_s
+    )
+    is_run = (states == RUN).astype(np.int8)
+    edges = np.diff(np.concatenate([[0], is_run, [0]]))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    if len(starts) == 0:
+        return params.min_speed_contrast_mps
+    lengths = ev.t_s[np.minimum(ends, len(ev) - 1)] - ev.t_s[starts]
+    bout_s = max(float(np.median(lengths)), correlation)
+    standard_error = spread * math.sqrt(correlation / bout_s)
+    return min(params.min_speed_contrast_mps, params.speed_contrast_noise_factor * standard_error)
+
+
 def _train_speed_gaits(
     ev: Evidence,
     params: HmmParams,
@@ -1220,7 +1249,7 @@ def _train_speed_gaits(
     )
     switches = int(np.count_nonzero(np.diff(states[both_gaits]) != 0))
     plausible = (
-        run.mean - walk.mean >= params.min_speed_contrast_mps
+        run.mean - walk.mean >= _speed_contrast_floor(ev, params, states, run.sd)
         and gain / max(switches, 1) >= params.min_gain_per_switch
         and run_time >= params.min_run_s
     )

@@ -107,9 +107,10 @@ _SPEED_ONLY = msg(
     "Without cadence, the two speed clusters were refined by decoding and "
     "re-fitting three times (or, when the first fit found one gait only, fitted "
     "again as two clusters of one common spread to the unsmoothed speeds and "
-    "decoded once); faster bouts counted as running only when at least "
-    "%(contrast)s m/s faster than the walking and %(gain)s nats per switch "
-    "better explained than by one gait."
+    "decoded once); faster bouts counted as running only when faster than the "
+    "walking by %(contrast)s m/s, or by %(factor)s standard errors of a running "
+    "bout's mean speed where that is less (the noise measured in this file), "
+    "and %(gain)s nats per switch better explained than by one gait."
 )
 _NOTE = msg("Note: %(note)s.")
 _GAPS = msg(
@@ -277,6 +278,7 @@ def _model_text(ev: Evidence, params: HmmParams, model: GaitModel) -> list[Text]
             parts.append(
                 _SPEED_ONLY.with_params(
                     contrast=Num(params.min_speed_contrast_mps),
+                    factor=Num(params.speed_contrast_noise_factor),
                     gain=Num(params.min_gain_per_switch),
                 )
             )

@@ -18,16 +18,19 @@ Routes
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from starlette.datastructures import UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stridecheck.errors import InputError, StrideCheckError
 from stridecheck.i18n import Lang, get_lang
@@ -78,13 +81,18 @@ class WebConfig:
 
 
 def _optional_float(value: Any, name: str, lang: Lang) -> float | None:
+    """A form field as a finite number (``None`` when empty); ``1e309``, ``nan`` are refused."""
     text = str(value or "").strip().replace(",", ".")
     if not text:
         return None
+    shown = text if len(text) <= 40 else text[:40] + "..."
     try:
-        return float(text)
+        number = float(text)
     except ValueError as exc:
-        raise InputError(name, lang.gettext("not a number: %(text)s") % {"text": text}) from exc
+        raise InputError(name, lang.gettext("not a number: %(text)s") % {"text": shown}) from exc
+    if not math.isfinite(number):
+        raise InputError(name, lang.gettext("not a number: %(text)s") % {"text": shown})
+    return number
 
 
 def _optional_int(value: Any, name: str, lang: Lang) -> int | None:
@@ -92,7 +100,8 @@ def _optional_int(value: Any, name: str, lang: Lang) -> int | None:
     if number is None:
         return None
     if number != int(number):
-        raise InputError(name, lang.gettext("give a whole number, not %(text)s") % {"text": value})
+        shown = str(value)[:40]
+        raise InputError(name, lang.gettext("give a whole number, not %(text)s") % {"text": shown})
     return int(number)
 
 
@@ -257,18 +266,24 @@ def create_app(config: WebConfig) -> FastAPI:
             return message(request, _("No such session."), 404, f"/athletes/{quote(name)}")
         return page(request, "web_session.html", a=data, s=session)
 
+    def csrf_cookie_missing(request: Request) -> bool:
+        """No CSRF cookie: the form cannot be valid, so the body is not even read."""
+        return not request.cookies.get(security.CSRF_COOKIE)
+
     @app.post("/athletes/{name}/upload", response_class=HTMLResponse)
     async def upload(request: Request, name: str) -> Response:
         back = f"/athletes/{quote(name, safe='')}"
-        length = request.headers.get("content-length")
-        limit = config.max_upload_bytes + _ENVELOPE_BYTES
-        if length is not None and length.isdigit() and int(length) > limit:
+        expired = _("Refused: the form has expired; reload the page.")
+        if csrf_cookie_missing(request):
+            return message(request, expired, 403, back)
+        body = await _bounded_body(request, config.max_upload_bytes + _ENVELOPE_BYTES)
+        if body is None:
             return message(request, _("The file is too large."), 413, back)
-        form = await request.form(max_files=1, max_fields=4)
+        form = await _parse_form(request, body, max_files=1, max_fields=4)
+        if form is None:
+            return message(request, _("Choose an activity file to upload."), 400, back)
         if not csrf_ok(request, form):
-            return message(
-                request, _("Refused: the form has expired; reload the page."), 403, back
-            )
+            return message(request, expired, 403, back)
         item = form.get("file")
         if not isinstance(item, UploadFile) or not item.filename:
             return message(request, _("Choose an activity file to upload."), 400, back)
@@ -279,7 +294,8 @@ def create_app(config: WebConfig) -> FastAPI:
             return message(request, _("The file is empty."), 400, back)
         label = Path(item.filename).name
         try:
-            ok, text = _store_upload(config.db, name, label, data, lang)
+            # hashing, reading and analysing take seconds: off the event loop
+            ok, text = await run_in_threadpool(_store_upload, config.db, name, label, data, lang)
         except StrideCheckError as exc:
             return message(request, problem(name, exc), 404, "/")
         if not ok:
@@ -291,11 +307,20 @@ def create_app(config: WebConfig) -> FastAPI:
     @app.post("/athletes/{name}/sessions/{session_id}/notes", response_class=HTMLResponse)
     async def add_note(request: Request, name: str, session_id: str) -> Response:
         back = f"/athletes/{quote(name, safe='')}/sessions/{quote(session_id, safe='')}"
-        form = await request.form(max_files=0, max_fields=9)
-        if not csrf_ok(request, form):
+        expired = _("Refused: the form has expired; reload the page.")
+        if csrf_cookie_missing(request):
+            return message(request, expired, 403, back)
+        body = await _bounded_body(request, _ENVELOPE_BYTES)
+        if body is None:
             return message(
-                request, _("Refused: the form has expired; reload the page."), 403, back
+                request,
+                _("The note was not saved: %(reason)s") % {"reason": _("the form is too large")},
+                413,
+                back,
             )
+        form = await _parse_form(request, body, max_files=0, max_fields=9)
+        if form is None or not csrf_ok(request, form):
+            return message(request, expired, 403, back)
         try:
             pain_before = _optional_float(form.get("pain_before"), _("Pain before"), lang)
             pain_after = _optional_float(form.get("pain_after"), _("Pain after"), lang)
@@ -342,6 +367,45 @@ def create_app(config: WebConfig) -> FastAPI:
         )
 
     return app
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request body, read as it streams in; ``None`` once it exceeds ``limit`` bytes.
+
+    A ``Content-Length`` over the limit is refused before reading; a chunked
+    upload (no length) is counted while it arrives and dropped at the limit,
+    so nothing larger is ever held or spooled to disk.
+    """
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+async def _parse_form(
+    request: Request, body: bytes, *, max_files: int, max_fields: int
+) -> FormData | None:
+    """Parse a form from a body already read (and bounded); ``None`` when it is malformed."""
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        return await Request(request.scope, replay).form(
+            max_files=max_files, max_fields=max_fields
+        )
+    except (HTTPException, StarletteHTTPException, ValueError, KeyError):
+        return None
 
 
 def _rejection_text(refused: Rejection, lang: Lang) -> str:

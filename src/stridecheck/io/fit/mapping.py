@@ -84,6 +84,7 @@ from stridecheck.io.fit.decode import decode_fit
 from stridecheck.io.fit.messages import FitMessages, snake_case
 from stridecheck.io.fit.scan import read_fit_header
 from stridecheck.io.fit.sdk import decode_fit_sdk
+from stridecheck.io.plausible import plausible_samples
 
 __all__ = [
     "METHODS",
@@ -402,6 +403,7 @@ def activity_from_messages(
         sub_sport=sub_sport,
         warnings_=warnings_,
     )
+    samples = plausible_samples(samples, path=source_path, policy=policy, sink=warnings_)
     meta = ActivityMeta(
         source_format="fit", source_path=source_path, sport=sport, sub_sport=sub_sport
     )
