@@ -119,7 +119,7 @@ def test_info_does_not_import_reports_or_compliance(activity_files: dict[str, ob
     assert not {
         m for m in modules if m.startswith(("stridecheck.report", "stridecheck.compliance"))
     }
-    assert not _top(modules) & {"altair", "jinja2", "fastapi", "vl_convert"}
+    assert not _top(modules) & {"altair", "jinja2", "fastapi", "vl_convert", "rich"}
 
 
 def test_import_stridecheck_is_light() -> None:

@@ -185,3 +185,18 @@ def test_a_long_but_plausible_recording_is_refused_by_compliance_not_by_memory(
     assert np.isclose(read_back.duration_s, (n - 1) * 3600)
     with pytest.raises(StrideCheckError):
         analyse_activity(read_back, load_program("asteroid-12wk"))
+
+
+def test_cli_warning_lines_name_the_file_once(tmp_path: Path, sim: Activity) -> None:
+    from typer.testing import CliRunner
+
+    from stridecheck.cli import app
+
+    path = tmp_path / "late.fit"
+    write_fit(_last_sample_at(sim, "2085-01-01T00:00:00Z"), path)
+    result = CliRunner().invoke(app, ["analyze", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "warning:" in line]
+    assert any("future" in line for line in lines), result.output
+    for line in lines:
+        assert line.count("late.fit") == 1, line

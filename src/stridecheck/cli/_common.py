@@ -22,10 +22,10 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import NoReturn, ParamSpec, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar, cast
 
 import typer
-from rich.console import Console
 
 from stridecheck.errors import InputError, StrideCheckError
 from stridecheck.outputs import atomic_output
@@ -58,10 +58,43 @@ EXIT_INPUT = 2
 #: Set this environment variable to any non-empty value to see tracebacks of internal errors.
 DEBUG_ENV = "STRIDECHECK_DEBUG"
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use, so a command that prints no table never imports rich.
+
+    Every attribute is the console's own (``print``, ``is_terminal``, ...), and
+    ``with`` works as on the console (rich's live displays use it).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def _get(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    # special methods are looked up on the type, not through __getattr__
+    def __enter__(self) -> Console:
+        return self._get().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._get().__exit__(*exc)
+
+
 #: Rich console for results (standard output).
-out_console = Console(highlight=False)
+out_console = cast("Console", _LazyConsole(highlight=False))
 #: Rich console for errors, warnings and progress (standard error).
-err_console = Console(stderr=True, highlight=False)
+err_console = cast("Console", _LazyConsole(stderr=True, highlight=False))
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -88,8 +121,16 @@ def report_error(error: StrideCheckError) -> None:
 
 
 def report_warning(source: str | os.PathLike[str], message: str) -> None:
-    """Print ``stridecheck: warning: <file>: <message>`` as one line on standard error."""
+    """Print ``stridecheck: warning: <file>: <message>`` as one line on standard error.
+
+    Readers' messages already start with the file (``"<file>: ..."``, as
+    :class:`~stridecheck.errors.InputError` words them); the line names it once.
+    """
     text = " ".join(message.split())
+    for prefix in (f"{source}: ", f"{Path(source)}: ", f"{Path(source).name}: "):
+        if text.startswith(prefix):
+            text = text.removeprefix(prefix)
+            break
     _line(f"stridecheck: warning: {source}: {text}")
 
 
@@ -205,9 +246,9 @@ def format_text(value: object) -> str:
     return text if text.strip() else MISSING
 
 
-def format_duration(seconds: float) -> str:
+def format_duration(seconds: float | None) -> str:
     """Format a duration as ``H:MM:SS`` (``-`` when unknown). [s]"""
-    if _is_missing(seconds):
+    if seconds is None or _is_missing(seconds):
         return MISSING
     total = round(seconds)
     hours, rest = divmod(total, 3600)
@@ -215,8 +256,8 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
-def format_distance(metres: float) -> str:
+def format_distance(metres: float | None) -> str:
     """Format a distance in kilometres with two decimals (``-`` when unknown). [m]"""
-    if _is_missing(metres):
+    if metres is None or _is_missing(metres):
         return MISSING
     return f"{metres / 1000.0:.2f} km"

@@ -103,10 +103,6 @@ def _sport_text(summary: dict[str, Any]) -> str:
     return str(sport)
 
 
-def _number(value: float | None, formatter: Any) -> str:
-    return "-" if value is None else str(formatter(value))
-
-
 def _detail_table(summary: dict[str, Any]) -> Table:
     from rich.table import Table
 
@@ -118,9 +114,9 @@ def _detail_table(summary: dict[str, Any]) -> Table:
     table.add_row("device", _device_text(summary))
     table.add_row("sport", _sport_text(summary))
     table.add_row("start", summary["start"] or "-")
-    table.add_row("duration", _number(summary["duration_s"], format_duration))
-    table.add_row("timer time", _number(summary["timer_s"], format_duration))
-    distance = _number(summary["distance_m"], format_distance)
+    table.add_row("duration", format_duration(summary["duration_s"]))
+    table.add_row("timer time", format_duration(summary["timer_s"]))
+    distance = format_distance(summary["distance_m"])
     if summary["speed_derived"]:
         distance += " (speed derived from positions)"
     table.add_row("distance", distance)
@@ -162,8 +158,8 @@ def _overview_table(summaries: list[dict[str, Any]]) -> Table:
             device or "unknown",
             _sport_text(s),
             _short_start(s),
-            _number(s["duration_s"], format_duration),
-            _number(s["distance_m"], format_distance),
+            format_duration(s["duration_s"]),
+            format_distance(s["distance_m"]),
             str(len(s["warnings"])),
         )
     return table

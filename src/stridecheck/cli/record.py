@@ -55,10 +55,6 @@ def default_journal_path(out: Path) -> Path:
     return out.with_name(out.name + ".journal")
 
 
-def _need_live() -> None:
-    require_extra("record", "live")
-
-
 def _plan(program: str | None, session: str | None) -> SessionPlan | None:
     if program is None and session is None:
         return None
@@ -350,7 +346,7 @@ def record(
         _summary(activity, out, None)
         _import(out, athlete, db)
         return
-    _need_live()
+    require_extra("record", "live")
     plan = _plan(program, session)
     journal_path = journal if journal is not None else default_journal_path(out)
     meta: dict[str, Any] = {"program": program, "session": session}
