@@ -70,6 +70,8 @@ class Outcome:
     category_right: dict[str, bool]
     calibration: dict[str, list[tuple[float, bool]]]
     seconds: float
+    #: per walk / run interval: (confidence, share of its seconds truly that kind, seconds)
+    intervals: list[tuple[float, float, float]] = dataclasses.field(default_factory=list)
 
 
 def _signal_stratum(person: Person) -> str:
@@ -129,6 +131,7 @@ def score_person(person: Person) -> Outcome:
             for s, d in zip(result.steps, truly_done, strict=True)
             if s.p_done is not None
         ]
+    interval_pairs = _interval_calibration(seg.intervals, sim.truth_1hz)
     strata = {
         "signal": _signal_stratum(person),
         **person.strata(),
@@ -146,7 +149,80 @@ def score_person(person: Person) -> Outcome:
         category_right=right,
         calibration=cal,
         seconds=time.perf_counter() - started,
+        intervals=interval_pairs,
     )
+
+
+def _interval_calibration(intervals: Any, truth_1hz: Any) -> list[tuple[float, float, float]]:
+    """Each walk / run interval's confidence against the share of its seconds truly that kind."""
+    out: list[tuple[float, float, float]] = []
+    labels = truth_1hz.to_numpy(dtype=object)
+    origin = truth_1hz.index[0]
+    for kind, start, end, conf in zip(
+        intervals["kind"],
+        intervals["start"],
+        intervals["end"],
+        intervals["confidence"],
+        strict=True,
+    ):
+        if kind not in ("walk", "run") or not np.isfinite(conf):
+            continue
+        a = max(int((start - origin).total_seconds()), 0)
+        b = min(int((end - origin).total_seconds()), len(labels))
+        if b <= a:
+            continue
+        share = float(np.mean(labels[a:b] == kind))
+        out.append((float(conf), share, float(b - a)))
+    return out
+
+
+def interval_ece(pairs: Sequence[tuple[float, float, float]], bins: int = 10) -> float:
+    """Expected calibration error of interval confidence, weighted by interval length."""
+    if not pairs:
+        return float("nan")
+    conf = np.array([c for c, _, _ in pairs])
+    acc = np.array([a for _, a, _ in pairs])
+    w = np.array([d for _, _, d in pairs])
+    which = np.minimum((conf * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        chosen = which == b
+        if chosen.any():
+            ww = w[chosen]
+            total += ww.sum() * abs(
+                np.average(conf[chosen], weights=ww) - np.average(acc[chosen], weights=ww)
+            )
+    return float(total / w.sum())
+
+
+def timings() -> list[str]:
+    """Segment plus comply of a 1-hour file, and learning a profile from 36 sessions."""
+    from stridecheck.compliance.profile_learning import ProfileSession
+    from stridecheck.simulate import simulate_session
+
+    plan = [("walk", 300.0)] + [("run", 120.0), ("walk", 120.0)] * 13 + [("walk", 180.0)]
+    sim = simulate_session(plan, sensors="watch", random_state=1)
+    segment(sim.activity)  # warm-up
+    runs = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        seg = segment(sim.activity)
+        comply(sim.activity, plan, segmentation=seg)
+        runs.append(time.perf_counter() - t0)
+    short = [("walk", 300.0)] + [("run", 60.0), ("walk", 90.0)] * 8 + [("walk", 300.0)]
+    sessions = []
+    for seed in range(36):
+        s = simulate_session(short, sensors="watch", random_state=seed)
+        sessions.append(ProfileSession(s.activity, segment(s.activity).intervals, str(seed)))
+    t0 = time.perf_counter()
+    learn_profile(sessions)
+    learn_s = time.perf_counter() - t0
+    hours = len(sim.truth_1hz) / 3600.0
+    return [
+        f"segment + comply of a {hours:.2f} h file (1 Hz watch): median "
+        f"{1000 * float(np.median(runs)):.1f} ms of 7",
+        f"learn_profile from 36 sessions: {1000 * learn_s:.0f} ms",
+    ]
 
 
 def expected_calibration_error(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> float:
@@ -193,6 +269,17 @@ def report(outcomes: list[Outcome], strata_keys: Sequence[str]) -> str:
         pooled_unc = sum(o.uncertain[mode] for o in outcomes)
         pooled_steps = sum(o.steps for o in outcomes)
         cal = [pair for o in outcomes for pair in o.calibration[mode]]
+        if mode == "without":
+            for name, pick in (
+                ("all", lambda o: True),
+                ("cadence", lambda o: o.strata["signal"] == "cadence"),
+                ("GPS only", lambda o: o.strata["signal"] == "gps_only"),
+            ):
+                pairs = [p for o in outcomes if pick(o) for p in o.intervals]
+                lines.append(
+                    f"interval confidence ({name}): ECE {interval_ece(pairs):.3f} over "
+                    f"{len(pairs)} walk / run intervals (duration-weighted)"
+                )
         lines.append(
             f"all {len(outcomes)} people, {pooled_steps} steps: false accusations "
             f"{_pct(_rate(pooled_fa, pooled_done))} % of done steps, false credit "
@@ -259,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         "gait overlap (GPS only)",
     ]
     print(report(outcomes, keys))
+    print()
+    print("\n".join(timings()))
     print(
         f"\n{len(outcomes)} people in {time.perf_counter() - started:.0f} s "
         f"(seed {args.seed}, {HISTORY} earlier sessions per profile)"

@@ -242,3 +242,18 @@ def test_documents_follow_the_json_schema(slow_jogger_gpx):
         jsonschema.validate(doc, schema)
     verdict_enum = schema["properties"]["steps"]["items"]["properties"]["verdict"]["enum"]
     assert tuple(verdict_enum) == VERDICTS
+
+
+def test_interval_confidence_from_gps_alone_is_calibrated(slow_jogger_gpx):
+    # without cadence, about one GPS second in ten near a change of gait is wrong even
+    # where the model is sure: the confidence says so (measured in the benchmark)
+    from stridecheck.segment import HmmParams
+
+    activity, _ = slow_jogger_gpx
+    seg = _quiet_segment(activity)
+    moving = seg.intervals[seg.intervals["kind"].isin(["walk", "run"])]
+    assert moving["confidence"].max() <= HmmParams().gps_only_confidence + 1e-9
+    plan = session("asteroid-12wk:W1S1")
+    sim = simulate_session(plan.to_plan(), sensors="watch", random_state=3)
+    watch = _quiet_segment(sim.activity).intervals
+    assert watch.loc[watch["kind"].isin(["walk", "run"]), "confidence"].max() > 0.95

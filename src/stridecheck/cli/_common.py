@@ -22,6 +22,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar, cast
 
 import typer
@@ -120,8 +121,16 @@ def report_error(error: StrideCheckError) -> None:
 
 
 def report_warning(source: str | os.PathLike[str], message: str) -> None:
-    """Print ``stridecheck: warning: <file>: <message>`` as one line on standard error."""
+    """Print ``stridecheck: warning: <file>: <message>`` as one line on standard error.
+
+    Readers' messages already start with the file (``"<file>: ..."``, as
+    :class:`~stridecheck.errors.InputError` words them); the line names it once.
+    """
     text = " ".join(message.split())
+    for prefix in (f"{source}: ", f"{Path(source)}: ", f"{Path(source).name}: "):
+        if text.startswith(prefix):
+            text = text.removeprefix(prefix)
+            break
     _line(f"stridecheck: warning: {source}: {text}")
 
 

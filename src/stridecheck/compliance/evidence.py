@@ -58,7 +58,16 @@ FloatArray = NDArray[np.float64]
 #: Where a signal model came from.
 ModelSource = Literal["profile", "activity", "population"]
 #: What kept a step from being decided (``None``: it was decided).
-Limit = Literal["gps", "speed", "heart_rate", "signals", "no_data", "contradiction"]
+Limit = Literal[
+    "gps",
+    "speed",
+    "heart_rate",
+    "signals",
+    "no_data",
+    "contradiction",
+    "standing",
+    "borderline",
+]
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,9 @@ class EvidenceParams:
         correlated over tens of seconds makes bumps and dips as long as a bout,
         and heart rate lags by a minute, so with the default prior such
         evidence confirms a step but never accuses. [nat]
+    borderline_s
+        A step the segmentation finds short of done by no more than this is
+        ``uncertain``: where a change of gait lies is known to a second or two. [s]
     temperature
         Log likelihood ratios are divided by this before the posterior is
         formed (1: as modelled; larger: less sure). Checked by the calibration
@@ -106,6 +118,7 @@ class EvidenceParams:
     heart_rate_min_step_s: float = 120.0
     heart_rate_lag_s: float = 30.0
     weak_cap_nat: float = 3.0
+    borderline_s: float = 2.0
     temperature: float = 1.0
 
     def __post_init__(self) -> None:
@@ -227,7 +240,9 @@ class StepEvidence:
         What keeps the step from being decided when ``p_done`` is between the
         confidence bounds (``None``: nothing, it cannot have been done):
         ``"gps"`` (GPS speed alone), ``"speed"`` (speed alone, no cadence),
-        ``"heart_rate"`` (heart rate alone),
+        ``"heart_rate"`` (heart rate alone), ``"standing"`` (part of it
+        looks like standing still), ``"borderline"`` (short of done by no more
+        than the precision of a change of gait),
         ``"signals"`` (the signals overlap), ``"no_data"`` (no usable data),
         ``"contradiction"`` (the segmentation and the athlete's gait disagree).
     """
@@ -458,6 +473,7 @@ def step_evidence(
     stop_s: float,
     unknown_s: float,
     prescribed_s: float,
+    standing_s: float = 0.0,
     log_ratio_in_kind: float,
     log_ratio_other: float,
     model: EvidenceModel,
@@ -479,6 +495,9 @@ def step_evidence(
         counts as unconfirmed, like unknown time.
     prescribed_s
         Prescribed duration. [s]
+    standing_s
+        Seconds labelled the prescribed kind that look like standing still
+        (no steps, ground speed below 0.5 m/s). [s]
     log_ratio_in_kind, log_ratio_other
         Summed run-vs-walk log likelihood ratios of the seconds labelled the
         prescribed kind and of those labelled the other kind. [nat]
@@ -496,6 +515,13 @@ def step_evidence(
         # were the seconds labelled the prescribed kind really that kind?
         llr = sign * log_ratio_in_kind
         limit: Limit | None = "contradiction"
+        if in_kind_s - standing_s < needed:
+            # part of it looks like standing still: done only if that is a sensor's error
+            llr = min(llr, 0.0)
+            limit = "standing"
+    elif 0.0 < needed - in_kind_s <= params.borderline_s:
+        # short of done by no more than where a change of gait can be placed
+        return StepEvidence(p_done=params.prior_done, log_ratio=0.0, limit="borderline")
     else:
         # GPS alone fakes standing still (drift, a lost fix): its stops are not proof
         standing_s = 0.0 if model.gps_only else stop_s

@@ -240,6 +240,16 @@ def _missing_reason(steps: list[StepCompliance], limit: str, result: SessionComp
             steps=text,
             gap=mps,
         )
+    if limit == "standing":
+        return msg(
+            "%(steps)s cannot be confirmed: part of it looks like standing still", steps=text
+        )
+    if limit == "borderline":
+        return msg(
+            "%(steps)s cannot be confirmed: within seconds of done, closer than a change of "
+            "gait can be placed",
+            steps=text,
+        )
     if limit == "heart_rate":
         return msg("%(steps)s cannot be confirmed from heart rate alone", steps=text)
     if limit == "no_data":

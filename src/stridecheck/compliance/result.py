@@ -109,8 +109,9 @@ class StepCompliance:
         For an ``uncertain`` step, what is missing: ``"gps"`` (GPS speed
         alone cannot tell), ``"speed"`` (speed alone), ``"signals"`` (the
         signals overlap), ``"no_data"`` (no usable data) or ``"contradiction"``
-        (the segmentation and the athlete's gait disagree) or ``"heart_rate"``
-        (heart rate alone cannot tell).
+        (the segmentation and the athlete's gait disagree), ``"heart_rate"``
+        (heart rate alone cannot tell), ``"standing"`` (part of it looks like
+        standing still) or ``"borderline"`` (short of done by a second or two).
     """
 
     index: int

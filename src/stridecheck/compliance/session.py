@@ -291,10 +291,16 @@ class _EvidenceContext:
     #: cumulative sums of ``log_ratio`` over the seconds labelled walk / run (length T + 1)
     cumulative: dict[int, NDArray[np.float64]]
     profile_version: int | None
+    #: cumulative counts of seconds labelled walk / run that look like standing still
+    standing: dict[int, NDArray[np.intp]]
+    #: cumulative count of unknown seconds (length T + 1)
+    unknown: NDArray[np.intp]
 
 
 #: Least share of active seconds with cadence for cadence to count as present.
 _MIN_SIGNAL_SHARE = 0.2
+#: Ground speed below which a second without steps looks like standing still. [m/s]
+_STANDING_MPS = 0.5
 
 
 def evidence_context(
@@ -336,12 +342,20 @@ def evidence_context(
         model, cadence if has_cadence else np.zeros(0), timeline.speed_mps, p
     )
     cumulative = {}
+    standing = {}
+    # no steps and (nearly) no ground speed: standing, whatever the label says
+    still = (timeline.speed_mps < _STANDING_MPS) & ~(cadence >= 40.0)
     for code in (WALK, RUN):
         out = np.zeros(len(ratio) + 1)
         np.cumsum(np.where(timeline.kinds == code, ratio, 0.0), out=out[1:])
         cumulative[code] = out
+        count = np.zeros(len(ratio) + 1, dtype=np.intp)
+        np.cumsum(still & (timeline.kinds == code), out=count[1:])
+        standing[code] = count
     version = None if profile is None or profile.is_empty else profile.version
-    return _EvidenceContext(model, p, ratio, cumulative, version)
+    return _EvidenceContext(
+        model, p, ratio, cumulative, version, standing, timeline.cumulative(UNKNOWN)
+    )
 
 
 def _walk_breaks(steps: list[ConcreteStep]) -> list[bool]:
@@ -652,7 +666,11 @@ def _weigh_step(
 ) -> tuple[Verdict, float, str | None, float]:
     """The verdict, ``p_done``, what limits it and the credited seconds, from the evidence."""
     if verdict == "not_reached":
-        if b - a > 0 and unknown >= 0.5 * (b - a):
+        total = len(evidence.unknown) - 1
+        after = total - a
+        unknown_after = float(evidence.unknown[total] - evidence.unknown[a])
+        needed = params.done_pct / 100.0 * prescribed
+        if after >= needed and unknown_after >= 0.5 * after:
             # the recording goes on, without usable data: not a step left undone
             return "uncertain", evidence.params.prior_done, "no_data", credited
         return verdict, 0.0, None, credited
@@ -676,6 +694,7 @@ def _weigh_step(
         stop_s=stop,
         unknown_s=unknown,
         prescribed_s=prescribed,
+        standing_s=float(evidence.standing[code][b] - evidence.standing[code][a]),
         log_ratio_in_kind=in_kind + (hr_part if done else 0.0),
         log_ratio_other=out_kind + (0.0 if done else hr_part),
         model=evidence.model,

@@ -305,6 +305,8 @@ def segment(
         states = result.states
         confidence = 1.0 / (1.0 + np.exp(-np.minimum(result.margin, 50.0)))
         model = result.model
+        if ev.speed_source == "positions" and model.cadence is None:
+            confidence = confidence * settings.gps_only_confidence
     else:
         states, confidence = segment_threshold(ev, settings)
     codes = _STATE_TO_CODE[states]

@@ -128,6 +128,12 @@ class HmmParams:
         ``min_speed_contrast_mps`` or this many times the standard error of a
         bout's mean speed, whichever is smaller (a slow jogger 0.3-0.5 m/s above
         their brisk walk is running when the data are clean enough to show it).
+    gps_only_confidence
+        Without cadence, with speed from GPS positions, a second's confidence
+        is scaled by this: GPS error wanders for tens of seconds and the speed
+        is smoothed over seconds, so even where the model is sure about one in
+        ten seconds near a change of gait is wrong (calibrated on simulated
+        people, ``benchmarks/compliance_honesty.py``).
     profile_prior_seconds
         Weight of an athlete's :class:`~stridecheck.segment.profile.GaitProfile`
         (``segment(..., profile=)``) as a prior, in seconds of data. [s]
@@ -229,6 +235,7 @@ class HmmParams:
     min_gain_per_switch: float = 2.5
     speed_contrast_noise_factor: float = 3.0
     profile_prior_seconds: float = 300.0
+    gps_only_confidence: float = 0.92
     speed_fit_window_s: float = 10.0
     run_walk_cost: float = 8.0
     walk_stop_cost: float = 10.0
