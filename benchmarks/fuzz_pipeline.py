@@ -229,8 +229,12 @@ def _start_worker(folder: str, limit_memory: bool) -> None:
         importlib.import_module(module)  # before the memory limit is set
 
     warnings.simplefilter("ignore")
-    _STATE["pipeline"] = Pipeline(Path(folder))
-    _STATE["seeds"] = seeds()
+    pipeline = Pipeline(Path(folder))
+    pool = seeds()
+    _STATE["pipeline"] = pipeline
+    _STATE["seeds"] = pool
+    for seed in pool[:3]:  # warm up: lazy imports and caches are not an input's time
+        pipeline.run(seed.data)
     if limit_memory:
         _limit_memory()
 

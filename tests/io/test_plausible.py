@@ -200,3 +200,37 @@ def test_cli_warning_lines_name_the_file_once(tmp_path: Path, sim: Activity) -> 
     assert any("future" in line for line in lines), result.output
     for line in lines:
         assert line.count("late.fit") == 1, line
+
+
+def test_the_2085_file_uploaded_to_the_dashboard_is_stored_cut(
+    tmp_path: Path, sim: Activity
+) -> None:
+    import re
+
+    from stridecheck.programs import load_program
+    from stridecheck.store import Store
+    from stridecheck.web import WebConfig, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    db = tmp_path / "s.db"
+    with Store.open(db) as store:
+        store.enroll("ana", load_program("asteroid-12wk"), dt.date(2024, 4, 29))
+    client = TestClient(create_app(WebConfig(db=db)), base_url="http://127.0.0.1:8000")
+    page = client.get("/athletes/ana").text
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert match is not None
+    data = write_fit(_last_sample_at(sim, "2085-01-01T00:00:00Z"))
+    reply = client.post(
+        "/athletes/ana/upload",
+        data={"csrf": match.group(1)},
+        files={"file": ("strava.fit", data)},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303, reply.text[-500:]
+    with Store.open(db) as store:
+        (duration,) = store.conn.execute("SELECT duration_s FROM activities").fetchone()
+    assert duration < 3 * 3600
+    assert client.get("/athletes/ana").status_code == 200

@@ -24,6 +24,11 @@ MODEL_FUNCTIONS = (
     hmm_module.segment_hmm,
     hmm_module._speed_per_gait,
     hmm_module._train_speed_gaits,
+    hmm_module._close_cadence_pair,
+    hmm_module._close_by_cadence,
+    hmm_module._close_by_speed,
+    hmm_module._cadence_from_profile,
+    hmm_module._speed_contrast_floor,
 )
 
 

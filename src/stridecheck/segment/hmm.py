@@ -109,6 +109,9 @@ class HmmParams:
         (the walk-run transition near 2.0 m/s, PMC8629136), whose steps are at
         least ``close_cadence_step_spm`` quicker and at a running cadence.
         [m/s], [m/s], [steps/min]
+    close_min_gait_s, close_min_share
+        Each of two close gaits needs at least this much steady time [s] and
+        this share of it.
     min_speed_ashman_d
         Without cadence, the speed clusters must also be this well separated
         (Ashman's D, separation over pooled spread).
@@ -228,6 +231,8 @@ class HmmParams:
     close_speed_gap_mps: float = 0.3
     close_run_speed_mps: float = 1.9
     close_cadence_step_spm: float = 3.0
+    close_min_gait_s: float = 20.0
+    close_min_share: float = 0.02
     min_speed_gap_mps: float = 0.35
     min_speed_ashman_d: float = 2.0
     min_cadence_ashman_d: float = 2.0
@@ -543,6 +548,12 @@ def _steady(ev: Evidence, values: FloatArray, tolerance: float, max_gap_s: float
     return out & np.isfinite(values)
 
 
+#: Quantiles the two close-gait clusters start from (EM starting points, not
+#: settings), and the wider pair used when the first lie too close together.
+_CLOSE_START_QUANTILES = (0.15, 0.9)
+_CLOSE_WIDE_QUANTILES = (0.05, 0.97)
+
+
 def _close_cadence_pair(
     cad: FloatArray,
     w: FloatArray,
@@ -590,9 +601,9 @@ def _close_by_cadence(
     min_sd: float,
 ) -> tuple[Gaussian, Gaussian] | None:
     xb, wb = _binned(cad, w)
-    q_lo, q_hi = _quantiles(xb, wb, (0.15, 0.9))
+    q_lo, q_hi = _quantiles(xb, wb, _CLOSE_START_QUANTILES)
     if q_hi - q_lo < params.close_cadence_gap_spm:
-        q_lo, q_hi = _quantiles(xb, wb, (0.05, 0.97))
+        q_lo, q_hi = _quantiles(xb, wb, _CLOSE_WIDE_QUANTILES)
     lo, hi, w_lo, w_hi = _two_cluster_fit(
         xb, wb, Gaussian(q_lo, min_sd), Gaussian(q_hi, min_sd), prior_weight=0.0, min_sd=min_sd
     )
@@ -602,19 +613,19 @@ def _close_by_cadence(
         hi.mean - lo.mean >= params.close_cadence_gap_spm
         and ashman_d >= params.close_gait_ashman_d
         and hi.mean >= params.close_run_cadence_spm
-        and min(w_lo, w_hi) >= max(30.0, 0.03 * total)
+        and min(w_lo, w_hi) >= max(params.close_min_gait_s, params.close_min_share * total)
     ):
         return None
     pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
     pair = (Gaussian(lo.mean, pooled), Gaussian(hi.mean, pooled))
     v_ok = np.isfinite(speed)
-    if v_ok.sum() >= 20:
+    if w[v_ok].sum() >= 2 * params.close_min_gait_s:
         is_hi = _logpdf(cad, pair[1]) > _logpdf(cad, pair[0])
         fast, slow = v_ok & is_hi, v_ok & ~is_hi
-        if w[fast].sum() < 20.0 or w[slow].sum() < 20.0:
+        if min(w[fast].sum(), w[slow].sum()) < params.close_min_gait_s:
             return None
-        v_fast = float(np.average(speed[fast], weights=w[fast] + 1e-12))
-        v_slow = float(np.average(speed[slow], weights=w[slow] + 1e-12))
+        v_fast = float(np.average(speed[fast], weights=w[fast]))
+        v_slow = float(np.average(speed[slow], weights=w[slow]))
         if v_fast - v_slow < params.close_gait_speed_gain_mps:
             return None
     return pair
@@ -629,10 +640,10 @@ def _close_by_speed(
     min_sd: float,
 ) -> tuple[tuple[Gaussian, Gaussian], tuple[Gaussian, Gaussian]] | None:
     ok = np.isfinite(speed) & (speed >= params.min_fit_speed_mps)
-    if w[ok].sum() < 60.0:
+    if w[ok].sum() < 2 * params.close_min_gait_s:
         return None
     xb, wb = _binned(speed[ok], w[ok])
-    q_lo, q_hi = _quantiles(xb, wb, (0.15, 0.9))
+    q_lo, q_hi = _quantiles(xb, wb, _CLOSE_START_QUANTILES)
     sd0 = params.speed_min_sd("footpod")
     lo, hi, w_lo, w_hi = _two_cluster_fit(
         xb, wb, Gaussian(q_lo, sd0), Gaussian(q_hi, sd0), prior_weight=0.0, min_sd=sd0
@@ -642,7 +653,8 @@ def _close_by_speed(
         hi.mean - lo.mean >= params.close_speed_gap_mps
         and ashman_d >= params.close_gait_ashman_d
         and hi.mean >= params.close_run_speed_mps
-        and min(w_lo, w_hi) >= max(30.0, 0.03 * float(w[ok].sum()))
+        and min(w_lo, w_hi)
+        >= max(params.close_min_gait_s, params.close_min_share * float(w[ok].sum()))
     ):
         return None
     is_hi = ok & (_logpdf(speed, hi) > _logpdf(speed, lo))
@@ -750,9 +762,8 @@ def _cadence_from_profile(
         xb, wb, prior[0], prior[1], prior_weight=params.profile_prior_seconds, min_sd=min_sd
     )
     total = float(w.sum())
-    if min(w_lo, w_hi) >= max(10.0, 0.01 * total) and hi.mean - lo.mean >= (
-        params.close_cadence_gap_spm
-    ):
+    enough = min(w_lo, w_hi) >= max(params.min_gait_s, params.min_cadence_share * total)
+    if enough and hi.mean - lo.mean >= params.close_cadence_gap_spm:
         pooled = math.sqrt(0.5 * (lo.sd**2 + hi.sd**2))
         return (Gaussian(lo.mean, pooled), Gaussian(hi.mean, pooled)), "both"
     single = _one_cluster(xb, wb, min_sd)

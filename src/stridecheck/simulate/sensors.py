@@ -15,8 +15,8 @@ sensors                what the recording holds
                        no positions
 ``watch_footpod``      1 Hz GPS watch paired with a footpod: positions and GPS distance,
                        footpod speed and cadence (clean, step by step), heart rate
-``gps_hr``             GPS watch or phone with a heart-rate strap and no cadence at all
-                       (an older watch, a phone app): positions, GPS speed, heart rate
+``gps_hr``             GPS watch with a heart-rate strap and no cadence at all (an older
+                       watch): positions, GPS speed, heart rate, timer events
 ``hr_only``            a heart-rate strap recorded alone (no positions, speed or cadence):
                        nothing tells walking from running, the honest answer is ``unknown``
 =====================  ===================================================================
@@ -84,6 +84,7 @@ _TIMED = (
     "wrist_dropouts",
     "treadmill_footpod",
     "watch_footpod",
+    "gps_hr",
     "hr_only",
 )
 #: Per-axis GPS error of each set-up when :class:`DeviceSettings` gives none. [m]
@@ -182,7 +183,7 @@ def _smart_keep(n: int, speed: np.ndarray, rng: np.random.Generator) -> np.ndarr
     if n > 2:
         # "records key points where you change ... speed": a change of gait
         change = np.abs(np.diff(speed, prepend=speed[0])) > 0.25
-        keep |= change & (rng.random(n) < 0.5)
+        keep |= change
     return keep
 
 
