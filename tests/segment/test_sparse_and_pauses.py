@@ -13,6 +13,7 @@ from stridecheck.activity import Activity
 from stridecheck.io.fit import parse_fit
 from stridecheck.io.fit_write import write_fit
 from stridecheck.segment import segment
+from stridecheck.segment.features import extract_evidence
 from stridecheck.simulate import DeviceSettings, SimulatedSession, simulate_session
 
 PLAN = [("walk", 240.0)] + [("run", 60.0), ("walk", 90.0)] * 6 + [("walk", 180.0)]
@@ -82,3 +83,24 @@ def test_timer_pause_without_records_is_paused(recording: str, seed: int) -> Non
     # no distance charged across the pause: the walk/run distance adds up to the watch's
     moving = iv[iv["kind"].isin(["walk", "run", "stop"])]["distance_m"].sum()
     assert moving == pytest.approx(fit.samples["distance_m"].iloc[-1], rel=0.01)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_standing_still_behind_a_distance_filter_is_a_stop(seed: int) -> None:
+    # the phone writes no fix while its user stands at a crossing: a stop, not a pause
+    device = DeviceSettings(recording="distance", distance_filter_m=4.0, gps_sd_m=1.5)
+    session = simulate_session(
+        PLAN,
+        sensors="phone_gpx",
+        deviations={"traffic_stops": {"count": 3, "min_s": 40, "max_s": 60}},
+        device=device,
+        random_state=seed,
+    )
+    labels = _labels(session.activity, session)
+    stop = session.truth_1hz.to_numpy(dtype=object) == "stop"
+    assert np.mean(labels[stop] == "stop") >= 0.6
+    assert not (labels == "paused").any()
+    # an unfiltered 1 Hz track with the same stops is not taken as distance-filtered
+    plain = simulate_session(PLAN, sensors="phone_gpx", random_state=seed)
+    assert not extract_evidence(plain.activity).distance_filtered
+    assert extract_evidence(session.activity).distance_filtered

@@ -72,6 +72,12 @@ GPS_ERROR_CORRELATION_S = 8.0
 #: Fixes further apart than this are a gap in the track, not sparse sampling:
 #: speed is not fitted across it. [s]
 MAX_FIX_GAP_S = 10.0
+#: A track is taken as distance-filtered when fewer than
+#: :data:`DISTANCE_FILTER_SHARE` of its steps between consecutive fixes are
+#: shorter than this (phone apps filter at 3-5 m). [m]
+DISTANCE_FILTER_MIN_STEP_M = 2.0
+#: See :data:`DISTANCE_FILTER_MIN_STEP_M`.
+DISTANCE_FILTER_SHARE = 0.05
 #: Cadences above this are sensor errors. [steps/min]
 MAX_CADENCE_SPM = 260.0
 
@@ -118,6 +124,10 @@ class Evidence:
         seconds since the first sample, clipped to the recording. A pause may
         hold no sample at all (Garmin watches write a stop event, nothing, then
         a start event). [s]
+    distance_filtered
+        True when the track looks written through a distance filter (a phone
+        app writing a fix only after a few metres of movement): hardly any two
+        consecutive fixes are closer than :data:`DISTANCE_FILTER_MIN_STEP_M`.
     sources
         Signals that carried evidence, for the methods text.
     notes
@@ -140,6 +150,7 @@ class Evidence:
     timer_info: bool
     distance_m: FloatArray
     pause_windows: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))
+    distance_filtered: bool = False
     sources: list[str] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
 
@@ -377,6 +388,20 @@ def _fitted_speed(
     return out
 
 
+def _distance_filtered(samples: pd.DataFrame, order: NDArray[np.intp] | None) -> bool:
+    """Whether consecutive fixes are (almost) never closer than a few metres."""
+    lat = _column(samples, "lat_deg", order)
+    lon = _column(samples, "lon_deg", order)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if ok.sum() < 30:
+        return False
+    lat_r, lon_r = np.radians(lat[ok]), np.radians(lon[ok])
+    north = np.diff(lat_r) * EARTH_RADIUS_M
+    east = np.diff(lon_r) * EARTH_RADIUS_M * math.cos(float(np.median(lat_r)))
+    step = np.hypot(north, east)
+    return bool(np.mean(step < DISTANCE_FILTER_MIN_STEP_M) < DISTANCE_FILTER_SHARE)
+
+
 def _distance(
     samples: pd.DataFrame, order: NDArray[np.intp] | None, t_s: FloatArray, speed: FloatArray
 ) -> FloatArray:
@@ -496,6 +521,7 @@ def extract_evidence(activity: Activity) -> Evidence:
         timer_info=timer_info,
         distance_m=distance,
         pause_windows=pause_windows,
+        distance_filtered=speed_source == "positions" and _distance_filtered(samples, take),
         sources=sources,
         notes=notes,
     )

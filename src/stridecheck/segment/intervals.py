@@ -9,7 +9,8 @@ when the timer stopped and started, or at the timer's stop and start events
 when no sample lies inside the pause (``paused``, with no distance charged).
 A gap between samples longer than the bridging limit becomes an ``unknown``
 interval of its own, or ``paused`` in a file without timer information (GPX)
-when the athlete did not move across it.
+when the athlete did not move across it (``stop`` in a distance-filtered
+track, where standing still writes no fix).
 """
 
 from __future__ import annotations
@@ -279,7 +280,13 @@ def _utc_times(t0_ns: int, offset_s: FloatArray) -> pd.DatetimeIndex:
 
 
 def _gap_kinds(ev: Evidence, gap_idx: IntArray, pause_speed_mps: float) -> IntArray:
-    """Kind of each long gap after sample ``gap_idx``: ``paused`` or ``unknown``."""
+    """Kind of each long gap after sample ``gap_idx``: ``paused``, ``stop`` or ``unknown``.
+
+    In a file without timer information a gap across which the athlete did not
+    move is a pause of the recording, except in a distance-filtered track
+    (``Evidence.distance_filtered``): there standing still writes no fix, so the
+    gap is a ``stop``.
+    """
     kinds = np.full(len(gap_idx), UNKNOWN_CODE, dtype=np.intp)
     if ev.timer_info:
         return kinds
@@ -288,7 +295,8 @@ def _gap_kinds(ev: Evidence, gap_idx: IntArray, pause_speed_mps: float) -> IntAr
     span = ev.t_s[gap_idx + 1] - ev.t_s[gap_idx]
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = (after - before) / span
-    kinds[np.isfinite(rate) & (rate < pause_speed_mps)] = PAUSED_CODE
+    still = STOP_CODE if ev.distance_filtered else PAUSED_CODE
+    kinds[np.isfinite(rate) & (rate < pause_speed_mps)] = still
     return kinds
 
 
