@@ -153,6 +153,12 @@ class SignalModel:
     source
         ``"profile"`` (the athlete's own gait), ``"activity"`` (fitted to this
         recording by the segmenter) or ``"population"`` (published ranges).
+    band
+        For population figures: ``(low, high, ramp)``, the range where the
+        walking of some people and the running of others overlap. Readings
+        there say nothing; the ratio ramps to the cap over ``ramp`` on either
+        side (a population is no person: 139 steps/min is a brisk walk for one
+        and a shuffle jog for another).
     """
 
     name: str
@@ -163,6 +169,7 @@ class SignalModel:
     correlation_s: float
     weight: float
     source: ModelSource
+    band: tuple[float, float, float] | None = None
 
     @property
     def separation(self) -> float:
@@ -180,6 +187,12 @@ class SignalModel:
         Readings beyond a gait's centre (faster than running, slower than
         walking) count as that gait's centre: running faster is still running.
         """
+        if self.band is not None:
+            low, high, ramp = self.band
+            below = np.clip((low - values) / ramp, 0.0, 1.0)
+            above = np.clip((values - high) / ramp, 0.0, 1.0)
+            banded = cap * (above - below)
+            return np.where(np.isfinite(values), banded, 0.0)
         x = np.clip(values, self.walk_mean, max(self.run_mean, self.walk_mean))
         zr = (x - self.run_mean) / self.run_sd
         zw = (x - self.walk_mean) / self.walk_sd
@@ -289,9 +302,13 @@ def _cadence_model(
             1.0,
             "activity",
         )
-    # published ranges: self-selected walking 117 +/- 9.3 steps/min (PMC10851523);
-    # novice running 154-160 (van Oeveren et al. 2017), shuffle jogs from about 138
-    return SignalModel("cadence", 117.0, 9.3, 155.0, 12.0, 2.0, 1.0, "population")
+    # published ranges: self-selected walking 117 +/- 9.3 steps/min (PMC10851523), 130
+    # and more is vigorous walking (Tudor-Locke 2019), the walk-run transition near 140
+    # (PMC8629136); novice running 154-160 (van Oeveren et al. 2017), shuffle jogs from
+    # about 138: 135-145 is either
+    return SignalModel(
+        "cadence", 117.0, 9.3, 155.0, 12.0, 2.0, 1.0, "population", band=(135.0, 145.0, 10.0)
+    )
 
 
 def _speed_model(
@@ -344,7 +361,8 @@ def _speed_model(
             return SignalModel(
                 "speed", walk.mean, noise, run.mean, noise, correlation_s, weight, "activity"
             )
-    # published ranges: brisk walking 1.2-1.8 m/s, novice jogging 2.0-3.0 m/s
+    # published ranges: pedestrians 1.32 +/- 0.31 m/s, brisk walking to about 2.0;
+    # slow jogs from about 1.9, novice running 2.6 m/s: 1.8-2.3 m/s is either
     return SignalModel(
         "speed",
         hmm.walk_speed_mps,
@@ -354,6 +372,7 @@ def _speed_model(
         correlation_s,
         weight,
         "population",
+        band=(1.8, 2.3, 0.3),
     )
 
 

@@ -756,6 +756,11 @@ def _unsupported_shifts(
     out: list[StepCompliance] = []
     unsupported = 0.0
     for step in steps:
+        if unsupported > params.max_unsupported_shift_s and step.verdict == "not_reached":
+            # the recording may well have gone on: the squeezing ran the plan out early
+            step = dataclasses.replace(
+                step, verdict="uncertain", evidence_limit="shifted", p_done=0.5
+            )
         if unsupported > params.max_unsupported_shift_s and step.verdict == "done":
             step = dataclasses.replace(
                 step,
