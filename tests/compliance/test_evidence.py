@@ -257,3 +257,28 @@ def test_interval_confidence_from_gps_alone_is_calibrated(slow_jogger_gpx):
     sim = simulate_session(plan.to_plan(), sensors="watch", random_state=3)
     watch = _quiet_segment(sim.activity).intervals
     assert watch.loc[watch["kind"].isin(["walk", "run"]), "confidence"].max() > 0.95
+
+
+@pytest.mark.parametrize("sensors", ["watch", "phone_gpx"])
+def test_no_credit_for_steps_shifted_into_recorded_walking(sensors):
+    # walked throughout and stopped at 40-60 %: the aligner could squeeze the runs
+    # and slide the later walk steps minutes early into the walking; no credit for that
+    plan = session("couch-to-5k:W1S1")
+    sim = simulate_session(
+        plan.to_plan(),
+        sensors=sensors,
+        deviations=("walked_everything", "stopped_halfway"),
+        random_state=3,
+    )
+    result = comply(sim.activity, plan)
+    walks = [s for s in result.steps if s.kind == "walk" and s.walk_break]
+    for step in walks:
+        if step.start_offset_s < -30:
+            assert step.verdict != "done"
+    shifted = [s for s in walks if s.evidence_limit == "shifted"]
+    assert shifted and all(s.verdict == "uncertain" for s in shifted)
+    assert result.score_low == 0.0
+    assert any("moved past steps that were not done" in r for r in result.reasons)
+    if sensors == "watch":
+        runs = [s for s in result.steps if s.kind == "run" and s.verdict != "not_reached"]
+        assert runs and all(s.verdict == "wrong_kind" for s in runs)

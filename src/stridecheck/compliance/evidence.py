@@ -67,6 +67,7 @@ Limit = Literal[
     "contradiction",
     "standing",
     "borderline",
+    "shifted",
 ]
 
 
@@ -99,6 +100,10 @@ class EvidenceParams:
         correlated over tens of seconds makes bumps and dips as long as a bout,
         and heart rate lags by a minute, so with the default prior such
         evidence confirms a step but never accuses. [nat]
+    max_unsupported_shift_s
+        Steps may be moved earlier by shortening the windows of steps that were
+        not done by at most this much in all; a later step credited only
+        beyond that is ``uncertain`` (``"shifted"``). [s]
     borderline_s
         A step the segmentation finds short of done by no more than this is
         ``uncertain``: where a change of gait lies is known to a second or two. [s]
@@ -119,6 +124,7 @@ class EvidenceParams:
     heart_rate_lag_s: float = 30.0
     weak_cap_nat: float = 3.0
     borderline_s: float = 2.0
+    max_unsupported_shift_s: float = 30.0
     temperature: float = 1.0
 
     def __post_init__(self) -> None:
@@ -242,7 +248,8 @@ class StepEvidence:
         ``"gps"`` (GPS speed alone), ``"speed"`` (speed alone, no cadence),
         ``"heart_rate"`` (heart rate alone), ``"standing"`` (part of it
         looks like standing still), ``"borderline"`` (short of done by no more
-        than the precision of a change of gait),
+        than the precision of a change of gait), ``"shifted"`` (credited only by
+        moving it past steps squeezed without being done),
         ``"signals"`` (the signals overlap), ``"no_data"`` (no usable data),
         ``"contradiction"`` (the segmentation and the athlete's gait disagree).
     """

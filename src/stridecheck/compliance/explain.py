@@ -240,6 +240,12 @@ def _missing_reason(steps: list[StepCompliance], limit: str, result: SessionComp
             steps=text,
             gap=mps,
         )
+    if limit == "shifted":
+        return msg(
+            "%(steps)s cannot be confirmed: they fit the recording only when moved past "
+            "steps that were not done",
+            steps=text,
+        )
     if limit == "standing":
         return msg(
             "%(steps)s cannot be confirmed: part of it looks like standing still", steps=text
@@ -273,15 +279,24 @@ def _uncertain_reasons(result: SessionCompliance) -> list[Text]:
     out: list[Text] = []
     low = result.score if result.score_low is None else result.score_low
     high = result.score if result.score_high is None else result.score_high
-    out.append(
-        nmsg(
-            "%(n)s step cannot be confirmed: score between %(low)s and %(high)s",
-            "%(n)s steps cannot be confirmed: score between %(low)s and %(high)s",
-            result.uncertain_steps,
-            low=Num(low, ".0f"),
-            high=Num(high, ".0f"),
+    if round(low) == round(high):
+        out.append(
+            nmsg(
+                "%(n)s step cannot be confirmed",
+                "%(n)s steps cannot be confirmed",
+                result.uncertain_steps,
+            )
         )
-    )
+    else:
+        out.append(
+            nmsg(
+                "%(n)s step cannot be confirmed: score between %(low)s and %(high)s",
+                "%(n)s steps cannot be confirmed: score between %(low)s and %(high)s",
+                result.uncertain_steps,
+                low=Num(low, ".0f"),
+                high=Num(high, ".0f"),
+            )
+        )
     for kind in ("run", "walk"):
         steps = [s for s in result.steps if s.kind == kind]
         groups: list[list[int]] = []

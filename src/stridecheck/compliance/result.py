@@ -111,7 +111,8 @@ class StepCompliance:
         signals overlap), ``"no_data"`` (no usable data) or ``"contradiction"``
         (the segmentation and the athlete's gait disagree), ``"heart_rate"``
         (heart rate alone cannot tell), ``"standing"`` (part of it looks like
-        standing still) or ``"borderline"`` (short of done by a second or two).
+        standing still), ``"borderline"`` (short of done by a second or two) or
+        ``"shifted"`` (credited only by moving it past steps not done).
     """
 
     index: int

@@ -24,6 +24,7 @@ The formula (also in :func:`comply` and the methods text):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -556,6 +557,7 @@ def _score_timeline(
                 credited=credited,
                 params=p,
                 heart_rate=timeline.heart_rate_bpm,
+                kinds_cum={c: timeline.cumulative(c) for c in (WALK, RUN, STOP, UNKNOWN)},
             )
         results.append(
             StepCompliance(
@@ -584,6 +586,8 @@ def _score_timeline(
                 evidence_limit=limit,
             )
         )
+    if evidence is not None:
+        results = _unsupported_shifts(results, evidence.params)
     run_f, walk_f = aligned.run_fraction, aligned.walk_fraction
     break_f = _fraction(results, breaks)
     score = aligned.score
@@ -663,6 +667,7 @@ def _weigh_step(
     credited: float,
     params: ComplianceParams,
     heart_rate: NDArray[np.float64],
+    kinds_cum: dict[int, NDArray[np.intp]] | None = None,
 ) -> tuple[Verdict, float, str | None, float]:
     """The verdict, ``p_done``, what limits it and the credited seconds, from the evidence."""
     if verdict == "not_reached":
@@ -676,6 +681,25 @@ def _weigh_step(
         return verdict, 0.0, None, credited
     code = _KIND_CODE[step.kind]
     other_code = RUN if code == WALK else WALK
+    if verdict != "done" and b - a < prescribed and kinds_cum is not None:
+        # a window squeezed below the prescription says nothing about the time the
+        # step should have taken: weigh the prescribed length from its start instead
+        b = min(a + round(prescribed), len(evidence.unknown) - 1)
+        matched = float(kinds_cum[code][b] - kinds_cum[code][a])
+        other = float(kinds_cum[other_code][b] - kinds_cum[other_code][a])
+        stop = float(kinds_cum[STOP][b] - kinds_cum[STOP][a])
+        unknown = float(kinds_cum[UNKNOWN][b] - kinds_cum[UNKNOWN][a])
+        credited = min(matched, prescribed)
+        verdict = _verdict(
+            credited=credited,
+            prescribed=prescribed,
+            other=other,
+            window=float(b - a),
+            reached=True,
+            params=params,
+        )
+        if verdict == "done":
+            return "done", 1.0, None, credited
     cum = evidence.cumulative
     in_kind = float(cum[code][b] - cum[code][a])
     out_kind = float(cum[other_code][b] - cum[other_code][a])
@@ -712,6 +736,38 @@ def _weigh_step(
             return "uncertain", p_done, "contradiction", credited
         return verdict, p_done, None, credited
     return "uncertain", p_done, found.limit, credited
+
+
+def _unsupported_shifts(
+    steps: list[StepCompliance], params: EvidenceParams
+) -> list[StepCompliance]:
+    """Steps credited only by moving them past steps squeezed without doing them: uncertain.
+
+    The alignment may shorten a step's window (a run done shorter, a drift off
+    the clock). Shortening a step that was *not done* (or cannot be confirmed)
+    is supported by nothing
+    in the data: it only moves the later steps onto time that happened to fit
+    them (a session cut short and walked throughout would otherwise have its
+    later walk steps credited minutes early, in the time of the runs). Once
+    such shortening adds up to more than ``params.max_unsupported_shift_s``, a
+    later step credited by its window is ``uncertain`` (``"shifted"``), with no
+    credit in the low score.
+    """
+    out: list[StepCompliance] = []
+    unsupported = 0.0
+    for step in steps:
+        if unsupported > params.max_unsupported_shift_s and step.verdict == "done":
+            step = dataclasses.replace(
+                step,
+                verdict="uncertain",
+                evidence_limit="shifted",
+                credited_s=0.0,
+                p_done=min(step.p_done if step.p_done is not None else 1.0, 0.5),
+            )
+        out.append(step)
+        if step.verdict in ("short", "wrong_kind", "missed", "uncertain"):
+            unsupported += max(0.0, step.prescribed_s - step.window_s)
+    return out
 
 
 def _credit_fractions(
