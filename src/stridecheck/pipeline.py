@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import inspect
 import json
 import math
 from dataclasses import dataclass
@@ -364,10 +363,8 @@ def analyse_activity(
 def _segment(
     activity: Activity, method: str, errors: ErrorPolicy | str, profile: GaitProfile | None
 ) -> Segmentation:
-    """:func:`segment`, with the profile as prior where the segmenter takes one."""
-    if profile is not None and "profile" in inspect.signature(segment).parameters:
-        return segment(activity, method=method, errors=errors, profile=profile)
-    return segment(activity, method=method, errors=errors)
+    """:func:`segment`, with the athlete's profile as the prior of the gait model."""
+    return segment(activity, method=method, errors=errors, profile=profile)
 
 
 #: The name :class:`Analysis` had before it kept the activity and the compliance object.

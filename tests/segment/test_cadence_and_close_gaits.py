@@ -215,3 +215,19 @@ def test_gps_only_walk_stays_walking() -> None:
             warnings.simplefilter("ignore")
             seg = segment(session.activity)
         assert (seg.labels == "run").mean() < 0.03
+
+
+def test_the_pipeline_hands_the_profile_to_the_segmenter() -> None:
+    from stridecheck.pipeline import analyse_activity
+
+    athlete = _athlete(120, 148, 1.6, 1.95)
+    session = simulate_session(PLAN, athlete=athlete, sensors="gps_hr", random_state=10)
+    profile = GaitProfile(
+        walk_speed_mps=GaitStats(1.6, 0.06, 3600.0),
+        run_speed_mps=GaitStats(1.95, 0.06, 1800.0),
+        version=3,
+    )
+    analysis = analyse_activity(session.activity, errors="ignore", profile=profile)
+    model = analysis.segmentation.model
+    assert model is not None and model.fitted_from == "profile"
+    assert analysis.algorithm_version.endswith("profile v3")
