@@ -13,6 +13,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from web_helpers import csrf_token, error_text, stored_counts
+
 from stridecheck.store import Store
 from stridecheck.web import WebConfig, create_app
 from stridecheck.web.security import (
@@ -28,25 +30,6 @@ LOCAL = "http://127.0.0.1:8000"
 
 def _local(application: object) -> TestClient:
     return TestClient(application, base_url=LOCAL)  # type: ignore[arg-type]
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
-    assert match is not None
-    return match.group(1)
-
-
-def _error(html: str) -> str:
-    match = re.search(r'data-testid="error">(.*?)</div>', html, re.S)
-    assert match is not None
-    return match.group(1).strip()
-
-
-def _count(db: Path) -> tuple[int, int]:
-    with Store.open(db) as store:
-        activities = store.conn.execute("SELECT count(*) FROM activities").fetchone()[0]
-        notes = store.conn.execute("SELECT count(*) FROM session_notes").fetchone()[0]
-    return int(activities), int(notes)
 
 
 @pytest.fixture
@@ -77,18 +60,18 @@ def test_athlete_and_session_pages(client: TestClient) -> None:
 
 
 def test_upload_and_note_end_to_end(client: TestClient, web_db: Path, tmp_path: Path) -> None:
-    before = _count(web_db)
-    csrf = _csrf(client.get("/athletes/Bo").text)
+    before = stored_counts(web_db)
+    csrf = csrf_token(client.get("/athletes/Bo").text)
     fit = upload_file(tmp_path, "W1S2")
     done = client.post(
         "/athletes/Bo/upload", data={"csrf": csrf}, files={"file": (fit.name, fit.read_bytes())}
     )
     assert done.status_code == 200 and "uploaded" in done.text
-    assert _count(web_db)[0] == before[0] + 1
+    assert stored_counts(web_db)[0] == before[0] + 1
     again = client.post(
         "/athletes/Bo/upload", data={"csrf": csrf}, files={"file": (fit.name, fit.read_bytes())}
     )
-    assert again.status_code == 400 and "already stored" in _error(again.text)
+    assert again.status_code == 400 and "already stored" in error_text(again.text)
     note = client.post(
         "/athletes/Bo/sessions/W1S2/notes",
         data={
@@ -101,7 +84,7 @@ def test_upload_and_note_end_to_end(client: TestClient, web_db: Path, tmp_path: 
         },
     )
     assert note.status_code == 200 and "sore calf" in note.text
-    assert _count(web_db) == (before[0] + 1, before[1] + 1)
+    assert stored_counts(web_db) == (before[0] + 1, before[1] + 1)
     page = client.get("/athletes/Bo")
     assert "Adverse event reported for session W1S2." in page.text
 
@@ -125,48 +108,48 @@ def test_upload_and_note_end_to_end(client: TestClient, web_db: Path, tmp_path: 
 def test_bad_upload_stores_nothing(
     client: TestClient, web_db: Path, name: str, data: bytes, reason: str
 ) -> None:
-    before = _count(web_db)
-    csrf = _csrf(client.get("/athletes/Ana").text)
+    before = stored_counts(web_db)
+    csrf = csrf_token(client.get("/athletes/Ana").text)
     reply = client.post("/athletes/Ana/upload", data={"csrf": csrf}, files={"file": (name, data)})
     assert reply.status_code == 400
-    assert reason in _error(reply.text)
-    assert _error(reply.text).count("FIT, GPX or TCX") <= 1  # worded once
+    assert reason in error_text(reply.text)
+    assert error_text(reply.text).count("FIT, GPX or TCX") <= 1  # worded once
     assert "<bytes>" not in reply.text
-    assert _count(web_db) == before
+    assert stored_counts(web_db) == before
 
 
 def test_upload_size_limit(web_db: Path) -> None:
     client = _local(create_app(WebConfig(db=web_db, max_upload_bytes=1000)))
-    before = _count(web_db)
-    csrf = _csrf(client.get("/athletes/Ana").text)
+    before = stored_counts(web_db)
+    csrf = csrf_token(client.get("/athletes/Ana").text)
     reply = client.post(
         "/athletes/Ana/upload", data={"csrf": csrf}, files={"file": ("big.fit", b"x" * 5000)}
     )
-    assert reply.status_code == 413 and "too large" in _error(reply.text)
+    assert reply.status_code == 413 and "too large" in error_text(reply.text)
     huge = client.post(
         "/athletes/Ana/upload", data={"csrf": csrf}, files={"file": ("big.fit", b"x" * 200_000)}
     )
     assert huge.status_code == 413
-    assert _count(web_db) == before
+    assert stored_counts(web_db) == before
 
 
 def test_bad_note_is_refused(client: TestClient, web_db: Path) -> None:
-    before = _count(web_db)
-    csrf = _csrf(client.get("/athletes/Ana/sessions/W1S1").text)
+    before = stored_counts(web_db)
+    csrf = csrf_token(client.get("/athletes/Ana/sessions/W1S1").text)
     for data in ({"rpe": "40"}, {"pain_after": "abc"}, {"rpe": "12.5"}, {}):
         reply = client.post("/athletes/Ana/sessions/W1S1/notes", data={"csrf": csrf, **data})
         assert reply.status_code == 400, data
-        assert "not saved" in _error(reply.text)
-    assert _count(web_db) == before
+        assert "not saved" in error_text(reply.text)
+    assert stored_counts(web_db) == before
 
 
 def test_csrf_is_required(client: TestClient, web_db: Path) -> None:
-    before = _count(web_db)
+    before = stored_counts(web_db)
     client.get("/")
     for data in ({}, {"csrf": "0" * 64}):
         reply = client.post("/athletes/Ana/sessions/W1S1/notes", data={**data, "rpe": "12"})
         assert reply.status_code == 403
-    csrf = _csrf(client.get("/athletes/Ana").text)
+    csrf = csrf_token(client.get("/athletes/Ana").text)
     cross = client.post(
         "/athletes/Ana/sessions/W1S1/notes",
         data={"csrf": csrf, "rpe": "12"},
@@ -176,7 +159,7 @@ def test_csrf_is_required(client: TestClient, web_db: Path) -> None:
     fresh = _local(create_app(WebConfig(db=web_db)))
     no_cookie = fresh.post("/athletes/Ana/sessions/W1S1/notes", data={"csrf": csrf, "rpe": "12"})
     assert no_cookie.status_code == 403
-    assert _count(web_db) == before
+    assert stored_counts(web_db) == before
 
 
 def test_token_is_checked_on_every_route(web_db: Path) -> None:
@@ -209,7 +192,7 @@ def test_german_dashboard(web_db: Path) -> None:
 
 
 def test_german_dashboard_words_generated_texts_and_errors_in_german(web_db: Path) -> None:
-    before = _count(web_db)
+    before = stored_counts(web_db)
     client = _local(create_app(WebConfig(db=web_db, lang="de")))
     athlete = client.get("/athletes/Ana").text
     assert "Hidden-Markov-Modell" in athlete and "Die Compliance wurde" in athlete
@@ -220,7 +203,7 @@ def test_german_dashboard_words_generated_texts_and_errors_in_german(web_db: Pat
     reasons = re.search(r'<ul class="reasons">(.*?)</ul>', session, re.S)
     assert reasons is not None and "<li>" in reasons.group(1)
     assert not re.search(r"\b(cut short|walked instead|done as prescribed|started)\b", session)
-    csrf = _csrf(session)
+    csrf = csrf_token(session)
     url = "/athletes/Ana/sessions/W1S1/notes"
     errors = {
         "rpe": ("40", "Borg-Skala"),
@@ -229,10 +212,12 @@ def test_german_dashboard_words_generated_texts_and_errors_in_german(web_db: Pat
     }
     for field, (value, german) in errors.items():
         reply = client.post(url, data={"csrf": csrf, field: value})
-        assert reply.status_code == 400 and german in _error(reply.text), _error(reply.text)
-    assert _count(web_db) == before
+        assert reply.status_code == 400 and german in error_text(reply.text), error_text(
+            reply.text
+        )
+    assert stored_counts(web_db) == before
     missing = client.get("/athletes/Niemand")
-    assert missing.status_code == 404 and "Niemand ist nicht bekannt." in _error(missing.text)
+    assert missing.status_code == 404 and "Niemand ist nicht bekannt." in error_text(missing.text)
     uploads = {
         "bad.fit": (
             b"not an activity at all" * 4,
@@ -246,10 +231,10 @@ def test_german_dashboard_words_generated_texts_and_errors_in_german(web_db: Pat
     for name, (data, german) in uploads.items():
         upload_url = "/athletes/Ana/upload"
         reply = client.post(upload_url, data={"csrf": csrf}, files={"file": (name, data)})
-        text = _error(reply.text)
+        text = error_text(reply.text)
         assert reply.status_code == 400 and "Die Datei wurde nicht gespeichert: " in text
         assert german in text, text
-    assert _count(web_db) == before
+    assert stored_counts(web_db) == before
 
 
 def test_dns_rebinding_is_refused(web_db: Path) -> None:
@@ -266,7 +251,7 @@ def test_adverse_event_and_coach_clearance_from_the_dashboard(
 
     db = write_store(tmp_path_factory.mktemp("ae"), {"Cy": ("W1S1", "W1S2", "W1S3")})
     client = _local(create_app(WebConfig(db=db)))
-    csrf = _csrf(client.get("/athletes/Cy").text)
+    csrf = csrf_token(client.get("/athletes/Cy").text)
     assert re.findall(r'data-ready="([^"]+)"', client.get("/athletes/Cy").text) == ["yes"]
     note = client.post(
         "/athletes/Cy/sessions/W1S2/notes",
@@ -283,12 +268,12 @@ def test_adverse_event_and_coach_clearance_from_the_dashboard(
     refused = client.post(
         "/athletes/Cy/sessions/W1S2/notes", data={"csrf": csrf, "clearance": "on"}
     )
-    assert refused.status_code == 400 and "who cleared it and why" in _error(refused.text)
+    assert refused.status_code == 400 and "who cleared it and why" in error_text(refused.text)
     both = client.post(
         "/athletes/Cy/sessions/W1S2/notes",
         data={"csrf": csrf, "clearance": "on", "adverse": "on", "text": "x"},
     )
-    assert both.status_code == 400 and "not both" in _error(both.text)
+    assert both.status_code == 400 and "not both" in error_text(both.text)
     ok = client.post(
         "/athletes/Cy/sessions/W1S2/notes",
         data={"csrf": csrf, "clearance": "on", "text": "physio: fine to go on"},

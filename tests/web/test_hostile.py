@@ -4,7 +4,6 @@ numbers that overflow; always a 4xx with a message, never a 500, and nothing sto
 from __future__ import annotations
 
 import gzip
-import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,29 +15,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from stridecheck.store import Store
+from web_helpers import csrf_token, error_text, stored_counts
+
 from stridecheck.web import WebConfig, create_app
 
 LOCAL = "http://127.0.0.1:8000"
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
-    assert match is not None
-    return match.group(1)
-
-
-def _error(html: str) -> str:
-    match = re.search(r'data-testid="error">(.*?)</div>', html, re.S)
-    assert match is not None
-    return match.group(1).strip()
-
-
-def _count(db: Path) -> tuple[int, int]:
-    with Store.open(db) as store:
-        activities = store.conn.execute("SELECT count(*) FROM activities").fetchone()[0]
-        notes = store.conn.execute("SELECT count(*) FROM session_notes").fetchone()[0]
-    return int(activities), int(notes)
 
 
 def _multipart(csrf: str, name: str, content: bytes) -> tuple[bytes, str]:
@@ -78,17 +59,17 @@ def client(web_db: Path) -> TestClient:
 def test_chunked_upload_without_length_is_cut_at_the_limit(
     client: TestClient, web_db: Path
 ) -> None:
-    before = _count(web_db)
-    csrf = _csrf(client.get("/athletes/Ana").text)
+    before = stored_counts(web_db)
+    csrf = csrf_token(client.get("/athletes/Ana").text)
     head, kind = _multipart(csrf, "big.fit", b"")
     body = _Counted(head[: head.rfind(b"\r\n--")], 64 * 1024, 50 * 1024 * 1024)
     reply = client.post("/athletes/Ana/upload", content=iter(body), headers={"content-type": kind})
-    assert reply.status_code == 413 and "too large" in _error(reply.text)
-    assert _count(web_db) == before
+    assert reply.status_code == 413 and "too large" in error_text(reply.text)
+    assert stored_counts(web_db) == before
 
 
 def test_length_over_the_limit_is_refused_before_reading(client: TestClient) -> None:
-    csrf = _csrf(client.get("/athletes/Ana").text)
+    csrf = csrf_token(client.get("/athletes/Ana").text)
     body, kind = _multipart(csrf, "big.fit", b"x" * 300_000)
     reply = client.post("/athletes/Ana/upload", content=body, headers={"content-type": kind})
     assert reply.status_code == 413
@@ -107,7 +88,7 @@ def test_no_csrf_cookie_is_refused_before_the_body_is_read(web_db: Path) -> None
 
 
 def test_malformed_multipart_is_a_4xx(client: TestClient) -> None:
-    _csrf(client.get("/athletes/Ana").text)
+    csrf_token(client.get("/athletes/Ana").text)
     for kind in ("multipart/form-data; boundary=x", "multipart/form-data", "text/plain"):
         reply = client.post(
             "/athletes/Ana/upload", content=b"--x\r\ngarbage", headers={"content-type": kind}
@@ -133,21 +114,21 @@ def test_malformed_multipart_is_a_4xx(client: TestClient) -> None:
 def test_bad_note_numbers_answer_400_with_a_message(
     client: TestClient, web_db: Path, field: str, value: str
 ) -> None:
-    before = _count(web_db)
-    csrf = _csrf(client.get("/athletes/Ana/sessions/W1S1").text)
+    before = stored_counts(web_db)
+    csrf = csrf_token(client.get("/athletes/Ana/sessions/W1S1").text)
     reply = client.post("/athletes/Ana/sessions/W1S1/notes", data={"csrf": csrf, field: value})
     assert reply.status_code == 400, reply.text[-500:]
-    assert "not saved" in _error(reply.text)
-    assert len(_error(reply.text)) < 400
-    assert _count(web_db) == before
+    assert "not saved" in error_text(reply.text)
+    assert len(error_text(reply.text)) < 400
+    assert stored_counts(web_db) == before
 
 
 def test_an_oversized_note_form_is_refused(client: TestClient) -> None:
-    csrf = _csrf(client.get("/athletes/Ana/sessions/W1S1").text)
+    csrf = csrf_token(client.get("/athletes/Ana/sessions/W1S1").text)
     reply = client.post(
         "/athletes/Ana/sessions/W1S1/notes", data={"csrf": csrf, "text": "x" * 200_000}
     )
-    assert reply.status_code == 413 and "too large" in _error(reply.text)
+    assert reply.status_code == 413 and "too large" in error_text(reply.text)
 
 
 def test_a_deeply_nested_gzip_upload_is_refused_quickly(client: TestClient, web_db: Path) -> None:
@@ -156,18 +137,18 @@ def test_a_deeply_nested_gzip_upload_is_refused_quickly(client: TestClient, web_
     nested = upload_file(web_db.parent).read_bytes()
     for _ in range(300):
         nested = gzip.compress(nested)
-    csrf = _csrf(client.get("/athletes/Ana").text)
+    csrf = csrf_token(client.get("/athletes/Ana").text)
     t0 = time.perf_counter()
     reply = client.post(
         "/athletes/Ana/upload", data={"csrf": csrf}, files={"file": ("deep.fit.gz", nested)}
     )
-    assert reply.status_code == 400 and "nested too deeply" in _error(reply.text)
+    assert reply.status_code == 400 and "nested too deeply" in error_text(reply.text)
     assert time.perf_counter() - t0 < 5.0
 
 
 def test_a_valid_upload_still_works(client: TestClient, web_db: Path, tmp_path: Path) -> None:
     fit = upload_file(tmp_path, "W1S2")
-    csrf = _csrf(client.get("/athletes/Ana").text)
+    csrf = csrf_token(client.get("/athletes/Ana").text)
     body, kind = _multipart(csrf, fit.name, fit.read_bytes())
     reply = client.post(
         "/athletes/Ana/upload",
