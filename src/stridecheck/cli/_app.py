@@ -241,34 +241,29 @@ def _root(
     _configure_logging(verbose, quiet)
 
 
-def build_app() -> typer.Typer:
-    """The application: the root options, every command imported on first use."""
+def _root_app(**options: Any) -> typer.Typer:
+    """The Typer application with the root options; ``options`` set the group class and markup."""
     app = typer.Typer(
         name="stridecheck",
-        cls=LazyGroup,
         help=_APP_HELP,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
-        rich_markup_mode=None,
         context_settings=_CONTEXT,
+        **options,
     )
     app.callback()(_root)
     return app
 
 
+def build_app() -> typer.Typer:
+    """The application: the root options, every command imported on first use."""
+    return _root_app(cls=LazyGroup, rich_markup_mode=None)
+
+
 def full_app() -> typer.Typer:
     """The application with every command module imported (docs, tests, completion)."""
-    app = typer.Typer(
-        name="stridecheck",
-        help=_APP_HELP,
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        rich_markup_mode="rich",
-        context_settings=_CONTEXT,
-    )
-    app.callback()(_root)
+    app = _root_app(rich_markup_mode="rich")
     for module in dict.fromkeys(entry.module for entry in COMMAND_MODULES.values()):
         importlib.import_module(f"stridecheck.cli.{module}").register(app)
     return app
