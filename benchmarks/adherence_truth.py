@@ -77,6 +77,7 @@ def main() -> None:
     by_sensor: dict[str, list[float]] = {}
     started = time.perf_counter()
     n_sessions = 0
+    done_wrong = done_wrong_flagged = 0  # sessions, and those flagged compliance_uncertain
     for p in range(args.participants):
         pattern = [
             str(k) for k in rng.choice(KINDS, size=len(plan.sessions), p=[0.55, 0.15, 0.15, 0.15])
@@ -111,9 +112,13 @@ def main() -> None:
         s = report.summary
         attended = [k != "missed" for k in pattern]
         exact["attended"] += report.sessions["attended"].tolist() == attended
-        exact["done"] += report.sessions["done"].tolist() == [
-            k in ("done", "half") for k in pattern
-        ]
+        truth_done = [k in ("done", "half") for k in pattern]
+        exact["done"] += report.sessions["done"].tolist() == truth_done
+        wrong = report.sessions["done"].to_numpy() != np.array(truth_done)
+        done_wrong += int(wrong.sum())
+        done_wrong_flagged += int(
+            (wrong & report.sessions["compliance_uncertain"].to_numpy()).sum()
+        )
         exact["interruptions"] += s["interruptions"] == truth_interruptions(pattern)
         trailing = len(pattern) - len("".join("x" if a else "." for a in attended).rstrip("."))
         exact["discontinued"] += s["discontinued"] == (trailing >= 3)
@@ -126,6 +131,10 @@ def main() -> None:
     print(f"{n} participants, {n_sessions} simulated sessions, {elapsed:.1f} s")
     for key, hits in exact.items():
         print(f"  {key:<14} exact for {hits}/{n} participants ({100 * hits / n:.0f} %)")
+    print(
+        f"  done, per session: {n_sessions - done_wrong}/{n_sessions} right; "
+        f"of the {done_wrong} wrong, {done_wrong_flagged} flagged compliance_uncertain"
+    )
     print(
         f"  RDI error [percentage points]: mean {np.mean(rdi_errors):+.2f}, "
         f"mean |e| {errors.mean():.2f}, p90 |e| {np.percentile(errors, 90):.2f}, "

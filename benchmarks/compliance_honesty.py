@@ -24,6 +24,18 @@ positions, no cadence) vs other; gait type; sensor set-up; recording mode;
 deviation; and, for GPS only, the overlap of the person's gaits
 (``d' = (run - walk speed) / GPS speed noise`` bands).
 
+The issue's targets hold **in every stratum**: the section "targets per
+stratum" pools the steps of each cell of sensor set-up x gait type (and of
+signal x gait type, and of each single stratum) and prints, per measure, the
+worst cell with its counts and how many cells meet the target:
+
+- false accusations <= 1 % of done steps (every cell);
+- false credit <= 2 % of steps not done (every cell);
+- uncertain <= 2 % of steps (cells with cadence; GPS only: reported by overlap);
+- session category right >= 95 % (cells with cadence);
+- ``p_done`` ECE <= 0.03 (over the population; per cell shown with its count,
+  where a few dozen steps make ECE noisy).
+
 Usage::
 
     python benchmarks/compliance_honesty.py [--people 300] [--seed 7] [--jobs 2]
@@ -322,6 +334,164 @@ def report(outcomes: list[Outcome], strata_keys: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One of the issue's measures and its bound."""
+
+    name: str
+    bound: float
+    #: True: the measure must stay at or below ``bound``; False: at or above.
+    at_most: bool
+    #: Which cells the target applies to (``None``: every cell).
+    only_signal: str | None = None
+
+
+#: The issue's targets, in the order the closing note states them.
+TARGETS: tuple[Target, ...] = (
+    Target("false accusation % of done steps", 0.01, True),
+    Target("false credit % of steps not done", 0.02, True),
+    Target("uncertain % of steps (cadence)", 0.02, True, only_signal="cadence"),
+    Target("category right % (cadence)", 0.95, False, only_signal="cadence"),
+    Target("p_done ECE", 0.03, True),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class CellMeasures:
+    """The pooled measures of one stratum (cell) for one mode.
+
+    The uncertain share and the category accuracy count the cell's files with
+    cadence only (their targets are for those); the other measures count all.
+    """
+
+    name: str
+    people: int
+    signal: str
+    #: per target name: (value, numerator, denominator); value NaN without data
+    values: dict[str, tuple[float, float, int]]
+
+
+def cell_measures(name: str, group: Sequence[Outcome], mode: str) -> CellMeasures:
+    """Pool one cell's steps and sessions into the issue's measures."""
+    fa = sum(o.false_accusations[mode] for o in group)
+    done = sum(o.done_steps for o in group)
+    fc = sum(o.false_credits[mode] for o in group)
+    not_done = sum(o.not_done_steps for o in group)
+    # the uncertain and category targets are for files with cadence: counted over those
+    cadence = [o for o in group if o.strata["signal"] == "cadence"]
+    unc = sum(o.uncertain[mode] for o in cadence)
+    steps = sum(o.steps for o in cadence)
+    right = sum(o.category_right[mode] for o in cadence)
+    pairs = [p for o in group for p in o.calibration[mode]]
+    signals = {o.strata["signal"] for o in group}
+    signal = signals.pop() if len(signals) == 1 else "mixed"
+    values = {
+        TARGETS[0].name: (_rate(fa, done), fa, done),
+        TARGETS[1].name: (_rate(fc, not_done), fc, not_done),
+        TARGETS[2].name: (_rate(unc, steps), unc, steps),
+        TARGETS[3].name: (_rate(right, len(cadence)), right, len(cadence)),
+        TARGETS[4].name: (expected_calibration_error(pairs), float("nan"), len(pairs)),
+    }
+    return CellMeasures(name=name, people=len(group), signal=signal, values=values)
+
+
+def _applies(target: Target, cell: CellMeasures) -> bool:
+    # cells of other signals have no cadence files: their value is NaN and skipped
+    return target.only_signal is None or cell.signal in (target.only_signal, "mixed")
+
+
+def _misses(target: Target, value: float) -> bool:
+    if not math.isfinite(value):
+        return False
+    return value > target.bound if target.at_most else value < target.bound
+
+
+def stratify(outcomes: Sequence[Outcome], keys: Sequence[str], mode: str) -> list[CellMeasures]:
+    """Measures per cell of the strata ``keys`` (e.g. sensors x gait type)."""
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if all(k in o.strata for k in keys):
+            groups[" x ".join(o.strata[k] for k in keys)].append(o)
+    return [cell_measures(name, groups[name], mode) for name in sorted(groups)]
+
+
+def worst_cells(cells: Sequence[CellMeasures]) -> dict[str, tuple[CellMeasures | None, int, int]]:
+    """Per target: the worst cell it applies to, the cells meeting it, the cells it applies to."""
+    out: dict[str, tuple[CellMeasures | None, int, int]] = {}
+    for target in TARGETS:
+        chosen = [
+            c for c in cells if _applies(target, c) and math.isfinite(c.values[target.name][0])
+        ]
+        if not chosen:
+            out[target.name] = (None, 0, 0)
+            continue
+        sign = 1.0 if target.at_most else -1.0
+        worst = max(chosen, key=lambda c: sign * c.values[target.name][0])
+        held = sum(1 for c in chosen if not _misses(target, c.values[target.name][0]))
+        out[target.name] = (worst, held, len(chosen))
+    return out
+
+
+def _value_text(target: Target, value: tuple[float, float, int]) -> str:
+    v, num, den = value
+    if not math.isfinite(v):
+        return "-"
+    if target.name == "p_done ECE":
+        return f"{v:.3f} ({den} steps)"
+    return f"{100 * v:.1f} % ({num:.0f}/{den})"
+
+
+def stratum_report(outcomes: Sequence[Outcome], mode: str) -> str:
+    """The issue's targets per stratum: a cell table and the worst cell per measure."""
+    lines = [f"\n=== targets per stratum, {mode} profile ==="]
+    cells = stratify(outcomes, ("sensors", "gait_type"), mode)
+    short = ("false acc.", "false cred.", "uncertain", "category", "ECE")
+    lines.append(
+        f"{'sensors x gait type':<36} {'n':>4} | " + " | ".join(f"{h:>11}" for h in short)
+    )
+    for cell in cells:
+        row = []
+        for target in TARGETS:
+            v = cell.values[target.name][0]
+            text = (
+                "-"
+                if not math.isfinite(v) or not _applies(target, cell)
+                else (f"{v:.3f}" if target.name == "p_done ECE" else f"{100 * v:.1f}")
+            )
+            if _applies(target, cell) and _misses(target, v):
+                text += " !"
+            row.append(f"{text:>11}")
+        lines.append(f"{cell.name:<36} {cell.people:>4} | " + " | ".join(row))
+    lines.append("(! misses the target; uncertain and category targets apply to cadence cells)")
+    for keys in (
+        ("sensors", "gait_type"),
+        ("signal", "gait_type"),
+        ("sensors",),
+        ("gait_type",),
+        ("deviation",),
+        ("recording",),
+    ):
+        lines.append(f"\n-- worst stratum by {' x '.join(keys)}")
+        worst = worst_cells(stratify(outcomes, keys, mode))
+        for target in TARGETS:
+            cell, held, total = worst[target.name]
+            bound = (
+                f"{target.bound:.2f}"
+                if target.name == "p_done ECE"
+                else f"{100 * target.bound:.0f} %"
+            )
+            rel = "<=" if target.at_most else ">="
+            if cell is None:
+                lines.append(f"{target.name:<36} {rel} {bound:>5}: no stratum")
+                continue
+            lines.append(
+                f"{target.name:<36} {rel} {bound:>5}: worst "
+                f"{_value_text(target, cell.values[target.name]):<22} in {cell.name} "
+                f"(n={cell.people}); held in {held} of {total}"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -346,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         "gait overlap (GPS only)",
     ]
     print(report(outcomes, keys))
+    for mode in ("without", "with"):
+        print(stratum_report(outcomes, mode))
     print()
     print("\n".join(timings()))
     print(

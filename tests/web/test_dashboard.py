@@ -15,6 +15,8 @@ with warnings.catch_warnings():
 
 from web_helpers import csrf_token, error_text, stored_counts
 
+import stridecheck.web.app as web_app
+from stridecheck.errors import ActivityTooLongError
 from stridecheck.store import Store
 from stridecheck.web import WebConfig, create_app
 from stridecheck.web.security import (
@@ -43,6 +45,27 @@ def test_index_lists_athletes_with_traffic_lights(client: TestClient) -> None:
     assert re.findall(r'data-athlete="(\w+)"', page.text) == ["Ana", "Bo"]
     assert re.findall(r'data-light="(\w+)"', page.text) == ["amber", "red"]
     assert page.cookies.get("stridecheck_csrf")
+
+
+def test_index_survives_an_athlete_whose_data_cannot_be_analysed(
+    web_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One athlete's stored data failing (say an activity stored by an older
+    version that spans more than the timeline holds) leaves the home page up:
+    the others are listed, that athlete is named with the reason, no 500."""
+    real = web_app.athlete_data_from_store
+
+    def failing_for_bo(store: Store, name: str, **options: object) -> object:
+        if name == "Bo":
+            raise ActivityTooLongError("bo.fit", "the activity spans 23,460 days")
+        return real(store, name, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(web_app, "athlete_data_from_store", failing_for_bo)
+    page = _local(create_app(WebConfig(db=web_db))).get("/")
+    assert page.status_code == 200
+    assert re.findall(r'data-athlete="(\w+)"', page.text) == ["Ana"]
+    assert re.findall(r'data-unavailable="(\w+)"', page.text) == ["Bo"]
+    assert "spans 23,460 days" in page.text
 
 
 def test_athlete_and_session_pages(client: TestClient) -> None:

@@ -235,11 +235,24 @@ def create_app(config: WebConfig) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
+        athletes: list[AthleteReportData] = []
+        unavailable: list[tuple[str, str]] = []
         with Store.open(config.db) as store:
             names = store_athletes(store)
             others = [r for r in store.athletes_summary() if not r["program"]]
-            athletes = [athlete_data_from_store(store, n) for n in names]
-        return page(request, "web_index.html", athletes=athletes, others=others)
+            for name in names:
+                try:
+                    athletes.append(athlete_data_from_store(store, name))
+                except StrideCheckError as exc:
+                    # one athlete's stored data must not take the whole page down
+                    unavailable.append((name, str(exc)))
+        return page(
+            request,
+            "web_index.html",
+            athletes=athletes,
+            others=others,
+            unavailable=unavailable,
+        )
 
     @app.get("/athletes/{name}", response_class=HTMLResponse)
     def athlete_page(request: Request, name: str) -> HTMLResponse:
