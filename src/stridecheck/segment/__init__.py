@@ -46,6 +46,7 @@ from stridecheck.segment.hmm import (
     WALK,
     GaitModel,
     HmmParams,
+    changing_gait,
     segment_hmm,
     unusable_stretches,
 )
@@ -223,8 +224,11 @@ def _finish(
     *,
     bridge_s: float,
     lag_s: float,
+    changing: NDArray[np.bool_] | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
-    intervals, _, _ = build_intervals(ev, codes, confidence, bridge_s=bridge_s, lag_s=lag_s)
+    intervals, _, _ = build_intervals(
+        ev, codes, confidence, bridge_s=bridge_s, lag_s=lag_s, changing=changing
+    )
     per_sample = np.empty(len(ev), dtype=object)
     per_sample[ev.order] = np.array(KINDS, dtype=object)[codes]
     labels = pd.Series(per_sample, index=activity.samples.index, name="label", dtype=object)
@@ -312,8 +316,17 @@ def segment(
     codes = _STATE_TO_CODE[states]
     codes[blocked_unknown] = UNKNOWN_CODE
     codes[ev.paused] = PAUSED_CODE
+    changing = None
+    if model is not None and isinstance(settings, HmmParams):
+        changing = changing_gait(ev, model, settings)
     labels, intervals = _finish(
-        activity, ev, codes, confidence, bridge_s=bridge_s, lag_s=settings.sensor_lag_s
+        activity,
+        ev,
+        codes,
+        confidence,
+        bridge_s=bridge_s,
+        lag_s=settings.sensor_lag_s,
+        changing=changing,
     )
     doc = segment_methods_doc(name, ev, settings, model)
     english = ev.warnings

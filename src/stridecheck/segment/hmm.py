@@ -48,6 +48,7 @@ __all__ = [
     "GaitModel",
     "HmmParams",
     "HmmResult",
+    "changing_gait",
     "fit_gait_model",
     "hmm_evidence",
     "sample_weights",
@@ -158,10 +159,23 @@ class HmmParams:
         them; longer ones are labelled ``unknown``. [s]
     sensor_lag_s
         Readings describe the time just before them (cadence and speed are
-        averaged over the last steps), so boundaries are moved this much
-        earlier. [s]
+        averaged over the last steps, this long), so a boundary between two
+        steady readings is moved half this much earlier than halfway between
+        them, and one next to a reading caught in the change this much before
+        that reading. [s]
+    changing_cadence_z
+        A cadence reading between the walking and running clusters, more than
+        this many of their spreads from each, is caught in a change of gait:
+        the boundary is put by it (within ``sensor_lag_s``), not halfway
+        across the gap to the neighbouring sample.
     prior_seconds
         Strength of the priors when fitting clusters, in seconds of data. [s]
+    labelled_speed_prior_s
+        Strength of the speed priors when each sample's gait is already known
+        (from cadence or the footpod's running bit): the speeds are then
+        measured, not guessed, and a slow jogger's two minutes of running at
+        1.8 m/s must not be pulled towards the population's 2.7 m/s (which
+        would hand the running of a cadence dropout to walking). [s]
     min_fit_samples
         Fewest readings the cadence or smoothed-speed clusters are fitted from.
     min_evidence_samples
@@ -259,7 +273,9 @@ class HmmParams:
     max_sample_weight_s: float = 10.0
     bridge_s: float = 30.0
     sensor_lag_s: float = 1.0
+    changing_cadence_z: float = 2.5
     prior_seconds: float = 30.0
+    labelled_speed_prior_s: float = 5.0
     min_fit_samples: float = 5.0
     min_evidence_samples: float = 10.0
     cadence_sd_spm: float = 8.0
@@ -701,15 +717,50 @@ def _speed_per_gait(
     With ``keep_apart`` the running speed is kept at least a little above the
     walking speed (the gait clusters then still say something where they overlap).
     """
-    walk_v = _weighted_gaussian(
-        speed, weights * (1 - run_share), priors[0], params.prior_seconds, min_sd
-    )
-    run_v = _weighted_gaussian(speed, weights * run_share, priors[1], params.prior_seconds, min_sd)
+    prior_s = params.labelled_speed_prior_s
+    walk_v = _weighted_gaussian(speed, weights * (1 - run_share), priors[0], prior_s, min_sd)
+    run_v = _weighted_gaussian(speed, weights * run_share, priors[1], prior_s, min_sd)
     apart = params.min_speed_apart_mps
     if keep_apart and run_v.mean <= walk_v.mean + apart:
         run_v = Gaussian(walk_v.mean + max(apart, params.min_speed_gap_mps), run_v.sd)
     pooled = math.sqrt(0.5 * (walk_v.sd**2 + run_v.sd**2))
     return Gaussian(walk_v.mean, pooled), Gaussian(run_v.mean, pooled)
+
+
+def changing_gait(ev: Evidence, model: GaitModel, params: HmmParams) -> BoolArray:
+    """Samples whose cadence lies between the walking and running clusters.
+
+    Such a reading was taken while the athlete changed gait (a device averages
+    cadence over the last steps): it dates the change better than the middle of
+    the gap to the neighbouring sample, which with smart recording can be 7 s.
+
+    Parameters
+    ----------
+    ev
+        Evidence in time order.
+    model
+        The fitted gait model; without cadence clusters nothing is changing.
+    params
+        ``changing_cadence_z``: how many cluster spreads from both gaits. [1]
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per sample, time order.
+    """
+    out = np.zeros(len(ev), dtype=bool)
+    if model.cadence is None or model.gaits_seen != "both":
+        return out
+    walk, run = model.cadence
+    z = params.changing_cadence_z
+    lo = walk.mean + z * walk.sd
+    hi = run.mean - z * run.sd
+    if hi <= lo:
+        return out
+    cad = ev.cadence_spm
+    with np.errstate(invalid="ignore"):
+        out = np.isfinite(cad) & (cad > lo) & (cad < hi)
+    return np.asarray(out, dtype=bool)
 
 
 def _lagged(ev: Evidence, values: FloatArray, lag_s: float) -> FloatArray:

@@ -3,10 +3,14 @@
 Each sample stands for the time up to the next one. Where the label changes
 between two samples the boundary is put halfway between them (the change
 happened somewhere in between; with smart recording the gap can be several
-seconds), less the sensors' response lag (a reading describes the second
-before it). Timer pauses begin and end exactly at the samples the device wrote
-when the timer stopped and started, or at the timer's stop and start events
-when no sample lies inside the pause (``paused``, with no distance charged).
+seconds), less half the sensors' response lag (a reading averages the
+``lag_s`` before it, so the last reading of the old gait says the change came
+after it, and the first of the new gait that it came at least ``lag_s``
+before that). A reading caught in the change itself (its cadence between the
+two gaits) dates it better: the boundary goes ``lag_s`` before it. Timer
+pauses begin and end exactly at the samples the device wrote when the timer
+stopped and started, or at the timer's stop and start events when no sample
+lies inside the pause (``paused``, with no distance charged).
 A gap between samples longer than the bridging limit becomes an ``unknown``
 interval of its own, or ``paused`` in a file without timer information (GPX)
 when the athlete did not move across it (``stop`` in a distance-filtered
@@ -111,6 +115,7 @@ def build_intervals(
     bridge_s: float,
     lag_s: float = 0.0,
     pause_speed_mps: float = 0.5,
+    changing: NDArray[np.bool_] | None = None,
 ) -> tuple[pd.DataFrame, FloatArray, FloatArray]:
     """Turn per-sample kind codes into the interval table.
 
@@ -125,13 +130,20 @@ def build_intervals(
     bridge_s
         A gap between samples longer than this becomes ``unknown``. [s]
     lag_s
-        Sensor response lag: a boundary between walk, run and stop is moved
-        this much earlier than halfway between the samples, but never before
-        the earlier sample. [s]
+        Sensor response lag, the time a reading averages over: a boundary
+        between walk, run and stop is moved half this much earlier than
+        halfway between the samples, but never before the earlier sample. [s]
     pause_speed_mps
         In a file without timer information (GPX), a gap longer than
         ``bridge_s`` across which the athlete moved slower than this is taken
         as a pause of the recording; other long gaps are ``unknown``. [m/s]
+    changing
+        Per sample (time order), ``True`` where the reading lies between the
+        two gaits, caught in the middle of a change. A boundary between walk
+        and run next to such a reading is put where the reading says the
+        change happened, not halfway across the gap: ``lag_s`` before a
+        changing reading that opens the new gait, or right at one that closes
+        the old gait. ``None``: halfway everywhere.
 
     Returns
     -------
@@ -155,8 +167,16 @@ def build_intervals(
         pause_edge = (kinds[:-1] == PAUSED_CODE) | (kinds[1:] == PAUSED_CODE)
         mid = differ & ~pause_edge
         gait_edge = mid & (kinds[:-1] < PAUSED_CODE) & (kinds[1:] < PAUSED_CODE)
-        shift = np.where(gait_edge, lag_s, 0.0)
+        shift = np.where(gait_edge, 0.5 * lag_s, 0.0)
         cut[mid] = np.maximum(t[:-1][mid] + 0.5 * span[mid] - shift[mid], t[:-1][mid])
+        if changing is not None:
+            # a reading caught in the change dates it better than halfway across a
+            # sparse gap (smart recording: samples up to 7 s apart)
+            walk_run = gait_edge & (kinds[:-1] <= RUN_CODE) & (kinds[1:] <= RUN_CODE)
+            opens = walk_run & changing[1:]
+            closes = walk_run & changing[:-1] & ~changing[1:]
+            cut[opens] = np.maximum(t[1:][opens] - lag_s, t[:-1][opens])
+            cut[closes] = t[:-1][closes]
         next_start = cut.copy()
         gap = (span > bridge_s) & (kinds[:-1] != PAUSED_CODE)
         cut[gap] = t[:-1][gap] + np.minimum(nominal, span[gap])

@@ -125,7 +125,12 @@ _GAPS_NO_TIMER = msg(
 )
 _BOUNDARIES = msg(
     "Interval boundaries lie halfway between the two samples either side of a change, "
-    "moved %(lag)s s earlier for the sensors' response lag."
+    "moved %(half)s s earlier because a reading averages the %(lag)s s before it."
+)
+_CAUGHT = msg(
+    "A cadence reading between the walking and running clusters (more than %(z)s "
+    "spreads from each) was taken during a change of gait: the boundary was put "
+    "%(lag)s s before it rather than halfway across the gap to the other sample."
 )
 _THRESHOLD_INTRO = msg(
     "Each sample was labelled on its own by fixed cuts (baseline method, no smoothing)."
@@ -151,6 +156,7 @@ _SENTENCES: tuple[Message, ...] = (
     _GAPS,
     _GAPS_NO_TIMER,
     _BOUNDARIES,
+    _CAUGHT,
     _THRESHOLD_INTRO,
     _THRESHOLD_CUTS,
     _DATA_NOTES,
@@ -238,6 +244,10 @@ def _hmm_text(ev: Evidence, params: HmmParams, model: GaitModel | None) -> list[
     if model is not None:
         parts.extend(_model_text(ev, params, model))
     parts.extend(_gaps_text(ev, params.bridge_s, params.sensor_lag_s))
+    if model is not None and model.cadence is not None and model.gaits_seen == "both":
+        parts.append(
+            _CAUGHT.with_params(z=Num(params.changing_cadence_z), lag=Num(params.sensor_lag_s))
+        )
     return parts
 
 
@@ -288,7 +298,10 @@ def _model_text(ev: Evidence, params: HmmParams, model: GaitModel) -> list[Text]
 
 def _gaps_text(ev: Evidence, bridge_s: float, lag_s: float) -> list[Text]:
     gaps = _GAPS if ev.timer_info else _GAPS_NO_TIMER
-    return [gaps.with_params(bridge=Num(bridge_s)), _BOUNDARIES.with_params(lag=Num(lag_s))]
+    return [
+        gaps.with_params(bridge=Num(bridge_s)),
+        _BOUNDARIES.with_params(lag=Num(lag_s), half=Num(0.5 * lag_s)),
+    ]
 
 
 def _threshold_text(ev: Evidence, params: ThresholdParams) -> list[Text]:

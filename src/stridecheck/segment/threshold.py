@@ -38,7 +38,8 @@ class ThresholdParams:
     bridge_s
         Longer gaps without usable data become ``unknown``. [s]
     sensor_lag_s
-        Boundaries are moved this much earlier (readings lag motion). [s]
+        Time a reading averages over: boundaries are moved half this much
+        earlier than halfway between two samples (readings lag motion). [s]
     """
 
     cadence_cut_spm: float = 137.0
