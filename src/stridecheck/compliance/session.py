@@ -588,8 +588,8 @@ def _score_timeline(
         )
     if evidence is not None:
         # a window cut off by the end of the exercise in the recording is not squeezed
-        ends = [int(bounds[i + 1]) >= exercise_end for i in range(len(steps))]
-        results = _unsupported_shifts(results, evidence.params, at_end=ends)
+        cut_by_end = [int(bounds[i + 1]) >= exercise_end for i in range(len(steps))]
+        results = _unsupported_shifts(results, evidence.params, at_end=cut_by_end)
     run_f, walk_f = aligned.run_fraction, aligned.walk_fraction
     break_f = _fraction(results, breaks)
     score = aligned.score
