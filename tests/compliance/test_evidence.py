@@ -18,6 +18,7 @@ from stridecheck.compliance.evidence import (
     EvidenceParams,
     SignalModel,
     evidence_model,
+    resolution_s,
     step_evidence,
 )
 from stridecheck.programs import load_program
@@ -286,3 +287,55 @@ def test_no_credit_for_steps_shifted_into_recorded_walking(sensors):
             if s.kind == "run" and s.verdict != "not_reached" and s.evidence_limit != "shifted"
         ]
         assert runs and all(s.verdict == "wrong_kind" for s in runs)
+
+
+def _missed_run(model: EvidenceModel, prescribed_s: float) -> float:
+    """p_done of a run the segmentation missed, whose window GPS / cadence reads as running."""
+    return step_evidence(
+        kind="run",
+        segmented_done=False,
+        in_kind_s=0.0,
+        other_s=prescribed_s,
+        stop_s=0.0,
+        unknown_s=0.0,
+        prescribed_s=prescribed_s,
+        log_ratio_in_kind=0.0,
+        log_ratio_other=40.0,
+        model=model,
+        done_share=0.8,
+        params=EvidenceParams(),
+    ).p_done
+
+
+def test_gps_alone_cannot_time_a_short_run_to_done():
+    gps, cadence = _model(anchored=False), _model(anchored=True)
+    assert resolution_s(gps) == pytest.approx(8.0)
+    assert resolution_s(cadence) == pytest.approx(2.0)
+    # 15 s and 30 s runs: done and cut short differ by 3 s / 6 s, less than GPS resolves
+    for prescribed in (15.0, 30.0):
+        assert 0.8 <= _missed_run(gps, prescribed) < 0.9
+        assert _missed_run(cadence, prescribed) >= 0.9
+    # a 60 s run: 12 s decide, GPS can confirm it
+    assert _missed_run(gps, 60.0) >= 0.9
+
+
+@pytest.mark.parametrize("person_id", ["p7-0309", "p7-0469"])
+def test_cut_short_runs_on_a_phone_are_never_credited(person_id):
+    """Simulated truth: brisk walkers on phone GPX ending 15 s / 30 s runs early."""
+    from stridecheck.simulate.population import draw_population, simulate_person
+
+    person = next(p for p in draw_population(470, seed=7) if p.person_id == person_id)
+    assert person.sensors == "phone_gpx" and person.deviation == "cut_short"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sim = simulate_person(person)
+        truth = comply(sim.truth_intervals, person.plan)
+        result = comply(sim.activity, person.plan)
+    short = [t.index for t in truth.steps if t.verdict == "short"]
+    assert short
+    got = {s.index: s for s in result.steps}
+    for index in short:
+        # never credited, never accused (GPS alone): uncertain, saying GPS is what is missing
+        assert got[index].verdict == "uncertain"
+        assert got[index].evidence_limit == "gps"
+        assert got[index].p_done is not None and got[index].p_done < 0.9

@@ -29,6 +29,14 @@ the evidence of its aligned window:
    ``p_done >= 0.9``, the segmentation's verdict (``short``, ``wrong_kind``,
    ``missed``) at ``p_done <= 0.1``, and ``uncertain`` between: the data cannot
    decide, and the report says what is missing instead of accusing.
+5. **What the signals resolve.** A step the segmentation did not credit is
+   confirmed by the evidence only when the shortfall that separates ``done``
+   from ``short`` (``1 - done share`` of the prescription) is at least
+   :func:`resolution_s` long, the time over which the best signal's errors
+   stay correlated: the ratio weighs running throughout against walking
+   throughout, and a run cut short after half its time also lifts the speed.
+   Otherwise ``p_done`` stays below the confidence bound (``uncertain``): GPS
+   alone cannot time a 15 s run to the 3 s that decide done.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ __all__ = [
     "SignalModel",
     "StepEvidence",
     "evidence_model",
+    "resolution_s",
     "step_evidence",
 ]
 
@@ -567,4 +576,20 @@ def step_evidence(
         llr = max(min(llr, params.weak_cap_nat), -params.weak_cap_nat)
     z = llr / params.temperature + prior
     p_done = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+    if not segmented_done and prescribed_s - needed < resolution_s(model):
+        # the ratio weighs "run throughout" against "walked throughout", but a step
+        # not done is mostly one cut short: telling done from short needs the last
+        # (1 - done share) of the step resolved, and signals whose errors stay
+        # correlated longer than that cannot (GPS: 3 s of a 15 s run against 8 s)
+        p_done = min(p_done, 0.5 * (params.prior_done + params.confident))
     return StepEvidence(p_done=p_done, log_ratio=llr, limit=limit)
+
+
+def resolution_s(model: EvidenceModel) -> float:
+    """Shortest stretch the step evidence resolves: its best signal's correlation time. [s]
+
+    Cadence first (it tells the gaits apart by itself), else speed, else heart
+    rate; 0 without any signal.
+    """
+    signals = model.signals
+    return signals[0].correlation_s if signals else 0.0
