@@ -59,6 +59,7 @@ from stridecheck.segment.intervals import (
     UNKNOWN_CODE,
     WALK_CODE,
     build_intervals,
+    give_changing_to_new_gait,
     labels_at,
     summarize_intervals,
 )
@@ -319,6 +320,7 @@ def segment(
     changing = None
     if model is not None and isinstance(settings, HmmParams):
         changing = changing_gait(ev, model, settings)
+        codes = give_changing_to_new_gait(codes, changing)
     labels, intervals = _finish(
         activity,
         ev,

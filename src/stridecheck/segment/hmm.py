@@ -166,8 +166,9 @@ class HmmParams:
     changing_cadence_z
         A cadence reading between the walking and running clusters, more than
         this many of their spreads from each, is caught in a change of gait:
-        the boundary is put by it (within ``sensor_lag_s``), not halfway
-        across the gap to the neighbouring sample.
+        it opens the gait being changed to, and the boundary goes
+        ``sensor_lag_s`` before it, not halfway across the gap to the
+        neighbouring sample.
     prior_seconds
         Strength of the priors when fitting clusters, in seconds of data. [s]
     labelled_speed_prior_s

@@ -38,6 +38,7 @@ __all__ = [
     "WALK_CODE",
     "build_intervals",
     "empty_intervals",
+    "give_changing_to_new_gait",
     "labels_at",
     "summarize_intervals",
 ]
@@ -107,6 +108,38 @@ def _weighted_means(
     return np.where(n_cnt > 0, out, np.nan)
 
 
+def give_changing_to_new_gait(
+    codes: NDArray[np.int8], changing: NDArray[np.bool_]
+) -> NDArray[np.int8]:
+    """Label a reading caught in a change of gait with the gait it changes to.
+
+    The change had begun when the reading was taken (its cadence lies between
+    the two gaits), so where the decoder left it with the old gait and the next
+    sample has the new one, it opens the new gait instead.
+
+    Parameters
+    ----------
+    codes
+        Kind code per sample (index into :data:`KINDS`), time order.
+    changing
+        Per sample, the reading lies between the two gaits.
+
+    Returns
+    -------
+    numpy.ndarray
+        The codes, relabelled (a copy).
+    """
+    out = codes.copy()
+    if len(out) < 2:
+        return out
+    a, b = out[:-1], out[1:]
+    gaits = (a <= RUN_CODE) & (b <= RUN_CODE) & (a != b)
+    first = np.concatenate([[True], ~changing[:-2]]) if len(out) > 2 else np.ones(1, dtype=bool)
+    move = np.flatnonzero(gaits & changing[:-1] & first)
+    out[move] = out[move + 1]
+    return out
+
+
 def build_intervals(
     ev: Evidence,
     codes: NDArray[np.int8],
@@ -142,8 +175,8 @@ def build_intervals(
         two gaits, caught in the middle of a change. A boundary between walk
         and run next to such a reading is put where the reading says the
         change happened, not halfway across the gap: ``lag_s`` before a
-        changing reading that opens the new gait, or right at one that closes
-        the old gait. ``None``: halfway everywhere.
+        changing reading that opens the new gait (see
+        :func:`give_changing_to_new_gait`). ``None``: halfway everywhere.
 
     Returns
     -------
@@ -174,9 +207,7 @@ def build_intervals(
             # sparse gap (smart recording: samples up to 7 s apart)
             walk_run = gait_edge & (kinds[:-1] <= RUN_CODE) & (kinds[1:] <= RUN_CODE)
             opens = walk_run & changing[1:]
-            closes = walk_run & changing[:-1] & ~changing[1:]
             cut[opens] = np.maximum(t[1:][opens] - lag_s, t[:-1][opens])
-            cut[closes] = t[:-1][closes]
         next_start = cut.copy()
         gap = (span > bridge_s) & (kinds[:-1] != PAUSED_CODE)
         cut[gap] = t[:-1][gap] + np.minimum(nominal, span[gap])
