@@ -339,3 +339,24 @@ def test_cut_short_runs_on_a_phone_are_never_credited(person_id):
         assert got[index].verdict == "uncertain"
         assert got[index].evidence_limit == "gps"
         assert got[index].p_done is not None and got[index].p_done < 0.9
+
+
+@pytest.mark.parametrize("person_id", ["p7-0058", "p7-0299"])
+def test_steps_after_the_recording_ends_are_not_reached(person_id):
+    """Simulated truth: recordings stopped halfway (footpods), the last window cut by the end."""
+    from stridecheck.simulate.population import draw_population, simulate_person
+
+    person = next(p for p in draw_population(300, seed=7) if p.person_id == person_id)
+    assert person.deviation == "stopped_halfway"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sim = simulate_person(person)
+        truth = comply(sim.truth_intervals, person.plan)
+        result = comply(sim.activity, person.plan)
+    not_reached = [t.index for t in truth.steps if t.verdict == "not_reached"]
+    assert len(not_reached) >= 5
+    got = {s.index: s for s in result.steps}
+    # the data say the session ended: not 'uncertain (shifted)' as if it had gone on
+    assert all(got[i].verdict == "not_reached" for i in not_reached)
+    assert result.category == truth.category
+    assert result.uncertain_steps <= 1

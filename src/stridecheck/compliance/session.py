@@ -587,7 +587,9 @@ def _score_timeline(
             )
         )
     if evidence is not None:
-        results = _unsupported_shifts(results, evidence.params)
+        # a window cut off by the end of the exercise in the recording is not squeezed
+        cut_by_end = [int(bounds[i + 1]) >= exercise_end for i in range(len(steps))]
+        results = _unsupported_shifts(results, evidence.params, at_end=cut_by_end)
     run_f, walk_f = aligned.run_fraction, aligned.walk_fraction
     break_f = _fraction(results, breaks)
     score = aligned.score
@@ -739,7 +741,10 @@ def _weigh_step(
 
 
 def _unsupported_shifts(
-    steps: list[StepCompliance], params: EvidenceParams
+    steps: list[StepCompliance],
+    params: EvidenceParams,
+    *,
+    at_end: Sequence[bool] | None = None,
 ) -> list[StepCompliance]:
     """Steps credited only by moving them past steps squeezed without doing them: uncertain.
 
@@ -751,11 +756,14 @@ def _unsupported_shifts(
     later walk steps credited minutes early, in the time of the runs). Once
     such shortening adds up to more than ``params.max_unsupported_shift_s``, a
     later step credited by its window is ``uncertain`` (``"shifted"``), with no
-    credit in the low score.
+    credit in the low score. A window short because the exercise in the
+    recording ends there (``at_end``, per step) is not squeezed: the steps after
+    it were not reached, as the data say.
     """
     out: list[StepCompliance] = []
     unsupported = 0.0
-    for step in steps:
+    ends = [False] * len(steps) if at_end is None else list(at_end)
+    for step, ended in zip(steps, ends, strict=True):
         if unsupported > params.max_unsupported_shift_s and step.verdict == "not_reached":
             # the recording may well have gone on: the squeezing ran the plan out early
             step = dataclasses.replace(
@@ -770,7 +778,7 @@ def _unsupported_shifts(
                 p_done=min(step.p_done if step.p_done is not None else 1.0, 0.5),
             )
         out.append(step)
-        if step.verdict in ("short", "wrong_kind", "missed", "uncertain"):
+        if not ended and step.verdict in ("short", "wrong_kind", "missed", "uncertain"):
             unsupported += max(0.0, step.prescribed_s - step.window_s)
     return out
 
