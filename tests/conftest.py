@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 import math
 import os
 import sys
 from collections.abc import Generator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -29,6 +31,18 @@ from hypothesis import HealthCheck, settings
 os.environ["COLUMNS"] = "120"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """Import ``benchmarks/<name>.py`` as the module ``name`` (benchmarks are scripts)."""
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 TESTS_DIR = Path(__file__).resolve().parent
 CORPUS_ENV = "STRIDECHECK_CORPUS"
 _THIS_MODULE = sys.modules[__name__]

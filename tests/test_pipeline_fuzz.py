@@ -11,31 +11,16 @@ benchmark runs the same path for much longer, in memory-limited processes.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import warnings
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import load_benchmark
 from stridecheck.errors import StrideCheckWarning
 
-_BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz_pipeline.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fuzz_pipeline", _BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fuzz_pipeline"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load()
+fuzz = load_benchmark("fuzz_pipeline")
 SEEDS = fuzz.seeds()
 mutations = st.lists(
     st.tuples(

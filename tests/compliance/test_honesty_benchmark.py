@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "compliance_honesty.py"
+from conftest import load_benchmark
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("compliance_honesty", _BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["compliance_honesty"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
+bench = load_benchmark("compliance_honesty")
 
 
 def _outcome(signal, sensors, gait, *, done, not_done, fa, fc, unc, right):
