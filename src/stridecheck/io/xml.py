@@ -215,6 +215,15 @@ _NAME_RE = re.compile(rb"[A-Za-z_:][\w.:-]*")
 _SUBSET_SPECIAL_RE = re.compile(rb"[\"'<\]]")
 
 
+def _past(data: bytes, pos: int, opener: bytes, closer: bytes) -> int:
+    """Offset just past the ``closer`` ending the construct that ``opener`` starts at ``pos``.
+
+    -1 when the construct is never closed.
+    """
+    end = data.find(closer, pos + len(opener))
+    return -1 if end < 0 else end + len(closer)
+
+
 def _skip_literal(data: bytes, pos: int) -> int:
     """The index after the quoted literal starting at ``pos`` (-1 when unterminated)."""
     end = data.find(data[pos : pos + 1], pos + 1)
@@ -260,11 +269,9 @@ def _subset_end(data: bytes, pos: int) -> int:
         if char in (b'"', b"'"):
             pos = _skip_literal(data, pos)
         elif data.startswith(b"<!--", pos):
-            end = data.find(b"-->", pos + 4)
-            pos = -1 if end < 0 else end + 3
+            pos = _past(data, pos, b"<!--", b"-->")
         elif data.startswith(b"<?", pos):
-            end = data.find(b"?>", pos + 2)
-            pos = -1 if end < 0 else end + 2
+            pos = _past(data, pos, b"<?", b"?>")
         elif char == b"]":
             return pos
         else:
@@ -284,15 +291,12 @@ def _scan_prolog(data: bytes) -> _Prolog:
             pos += 1
             continue
         if data.startswith(b"<?", pos):
-            end = data.find(b"?>", pos + 2)
-            pos = -1 if end < 0 else end + 2
+            pos = _past(data, pos, b"<?", b"?>")
         elif data.startswith(b"<!--", pos):
-            end = data.find(b"-->", pos + 4)
-            pos = -1 if end < 0 else end + 3
+            pos = _past(data, pos, b"<!--", b"-->")
         elif data.startswith(b"<![CDATA[", pos):
             found.clean = False  # not allowed in a prolog; skipped to stay safe
-            end = data.find(b"]]>", pos + 9)
-            pos = -1 if end < 0 else end + 3
+            pos = _past(data, pos, b"<![CDATA[", b"]]>")
         elif data.startswith(b"<!DOCTYPE", pos):
             pos, ident, subset = _doctype_end(data, pos + 9)
             found.doctypes.append((ident, subset))
