@@ -8,6 +8,7 @@ an activity's rows or none.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -586,17 +587,7 @@ class Store:
                 (athlete.id,),
             ).fetchone()
             version = int(row[0]) + 1
-            stored = GaitProfile(
-                walk_cadence_spm=profile.walk_cadence_spm,
-                run_cadence_spm=profile.run_cadence_spm,
-                walk_speed_mps=profile.walk_speed_mps,
-                run_speed_mps=profile.run_speed_mps,
-                walk_heart_rate_bpm=profile.walk_heart_rate_bpm,
-                run_heart_rate_bpm=profile.run_heart_rate_bpm,
-                athlete=athlete.name,
-                version=version,
-                sessions=profile.sessions,
-            )
+            stored = dataclasses.replace(profile, athlete=athlete.name, version=version)
             self.conn.execute(
                 "INSERT INTO gait_profiles (athlete_id, version, profile_json, sessions_json,"
                 " created_at) VALUES (?, ?, ?, ?, ?)",
