@@ -426,11 +426,7 @@ def update_gait_profile(store: Store, athlete_name: str) -> GaitProfile | None:
 
 def _same_profile(a: GaitProfile, b: GaitProfile) -> bool:
     """Equal figures and sessions (the version and athlete aside)."""
-    left, right = a.to_dict(), b.to_dict()
-    for key in ("version", "athlete"):
-        left.pop(key, None)
-        right.pop(key, None)
-    return left == right
+    return dataclasses.replace(a, athlete=b.athlete, version=b.version) == b
 
 
 def scored_activity(
